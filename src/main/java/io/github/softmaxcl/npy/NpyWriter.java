@@ -1,0 +1,323 @@
+/*
+ * Writes .npy files that may be larger than memory, streamed in chunks, without ever leaving a
+ * half-written file under the target name: data goes to a temporary file next to the target,
+ * which replaces the target only when commit() has checked that exactly the declared number of
+ * bytes arrived. The header bytes are identical to what NumPy 1.24 writes for the same array.
+ */
+package io.github.softmaxcl.npy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Objects;
+
+/**
+ * Streams one C-order, little-endian array into a new .npy file. Use with try-with-resources:
+ * {@link #close()} without a successful {@link #commit()} deletes everything written.
+ * Not thread-safe.
+ */
+public final class NpyWriter implements AutoCloseable {
+    private final Path target;
+    private final Path temp;
+    private final FileChannel channel;
+    private final NpyHeader header;
+    private long written;
+    private ByteBuffer swapBuffer;
+    private boolean committed;
+    private boolean closed;
+
+    private NpyWriter(Path target, Path temp, FileChannel channel, NpyHeader header) {
+        this.target = target;
+        this.temp = temp;
+        this.channel = channel;
+        this.header = header;
+    }
+
+    /**
+     * Starts a new file: writes the header to a temporary file in the target's directory.
+     * Nothing appears under {@code target} until {@link #commit()}.
+     *
+     * @param target where the finished file goes; an existing file there is replaced on commit
+     * @param dtype  element type
+     * @param shape  array shape; empty for a 0-d array
+     * @return the writer; close it
+     * @throws IllegalArgumentException if a dimension is negative or the array size does not fit
+     *                                  in a long
+     * @throws IOException              if the temporary file cannot be created or written
+     */
+    public static NpyWriter create(Path target, NpyDType dtype, long[] shape) throws IOException {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
+        // Validated (by the NpyHeader constructor) before any file exists; the encoder trusts it.
+        long[] dims = new NpyHeader(dtype, ByteOrder.LITTLE_ENDIAN, false, shape, 0).shape();
+        byte[] headerBytes = NpyHeaderCodec.encode(dtype, dims);
+        NpyHeader header = new NpyHeader(dtype, ByteOrder.LITTLE_ENDIAN, false, dims,
+                headerBytes.length);
+
+        Path absolute = target.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Path temp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp",
+                ordinaryPermissions(dir));
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+            ByteBuffer buf = ByteBuffer.wrap(headerBytes);
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            return new NpyWriter(target, temp, channel, header);
+        } catch (IOException | RuntimeException e) {
+            try {
+                if (channel != null) {
+                    channel.close();
+                }
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * createTempFile makes owner-only files, which after the rename would surprise anyone sharing
+     * the output; asking for rw-rw-rw- lets the process umask decide, as for any new file.
+     */
+    private static FileAttribute<?>[] ordinaryPermissions(Path dir) {
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[] {
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw-rw-"))
+            };
+        }
+        return new FileAttribute<?>[0];
+    }
+
+    /**
+     * Writes a whole array as a float32 file, atomically.
+     *
+     * @param target where the file goes; replaced if it exists
+     * @param shape  the array shape
+     * @param data   the elements in C order
+     * @throws IllegalArgumentException if {@code data.length} is not the element count of shape
+     * @throws IOException              if writing fails; the target is then left untouched
+     */
+    public static void writeFloats(Path target, long[] shape, float[] data) throws IOException {
+        try (NpyWriter w = create(target, NpyDType.FLOAT32, shape)) {
+            checkLength(w.header, data.length);
+            ByteBuffer buf = ByteBuffer.allocate(Math.min(data.length, 1 << 18) * 4)
+                    .order(ByteOrder.nativeOrder());
+            for (int done = 0; done < data.length; ) {
+                int n = Math.min(buf.capacity() / 4, data.length - done);
+                buf.clear();
+                buf.asFloatBuffer().put(data, done, n);
+                buf.limit(n * 4);
+                w.write(buf);
+                done += n;
+            }
+            w.commit();
+        }
+    }
+
+    /**
+     * Writes a whole array as a float64 file, atomically.
+     *
+     * @param target where the file goes; replaced if it exists
+     * @param shape  the array shape
+     * @param data   the elements in C order
+     * @throws IllegalArgumentException if {@code data.length} is not the element count of shape
+     * @throws IOException              if writing fails; the target is then left untouched
+     */
+    public static void writeDoubles(Path target, long[] shape, double[] data) throws IOException {
+        try (NpyWriter w = create(target, NpyDType.FLOAT64, shape)) {
+            checkLength(w.header, data.length);
+            ByteBuffer buf = ByteBuffer.allocate(Math.min(data.length, 1 << 17) * 8)
+                    .order(ByteOrder.nativeOrder());
+            for (int done = 0; done < data.length; ) {
+                int n = Math.min(buf.capacity() / 8, data.length - done);
+                buf.clear();
+                buf.asDoubleBuffer().put(data, done, n);
+                buf.limit(n * 8);
+                w.write(buf);
+                done += n;
+            }
+            w.commit();
+        }
+    }
+
+    private static void checkLength(NpyHeader header, int length) {
+        if (length != header.elementCount()) {
+            throw new IllegalArgumentException("data has " + length + " elements but shape "
+                    + header.shapeString() + " has " + header.elementCount());
+        }
+    }
+
+    /** @return the header being written (data offset included) */
+    public NpyHeader header() {
+        return header;
+    }
+
+    /** @return the number of data bytes written so far */
+    public long bytesWritten() {
+        return written;
+    }
+
+    /**
+     * Appends data: the bytes of {@code src} from its position to its limit, which are elements
+     * in native byte order (converted to little-endian if the machine is not). On return the
+     * position equals the limit. A chunk need not end on an element boundary, except on a
+     * big-endian machine, where each chunk is byte-swapped element by element.
+     *
+     * @param src the data, in native byte order
+     * @throws IllegalArgumentException if {@code src} is not in native order (for multi-byte
+     *                                  types), would take the data past the size the shape
+     *                                  declares, or splits an element on a big-endian machine
+     * @throws IllegalStateException    if the writer was committed or closed
+     * @throws IOException              if writing fails
+     */
+    public void write(ByteBuffer src) throws IOException {
+        checkOpen();
+        int itemSize = header.dtype().itemSize();
+        if (itemSize > 1 && src.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("src must be in native byte order ("
+                    + ByteOrder.nativeOrder() + "), it is " + src.order());
+        }
+        int n = src.remaining();
+        if (n > header.dataBytes() - written) {
+            throw new IllegalArgumentException("writing " + n + " more bytes to " + target
+                    + " would exceed the " + header.dataBytes() + " bytes of shape "
+                    + header.shapeString() + " " + header.dtype() + " (" + written
+                    + " already written)");
+        }
+        if (itemSize > 1 && ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            writeSwapped(src, itemSize);
+        } else {
+            while (src.hasRemaining()) {
+                channel.write(src);
+            }
+        }
+        written += n;
+    }
+
+    /** Converts through a scratch copy so the caller's buffer is left as it was given. */
+    private void writeSwapped(ByteBuffer src, int itemSize) throws IOException {
+        if (swapBuffer == null) {
+            swapBuffer = ByteBuffer.allocate(64 * 1024).order(ByteOrder.nativeOrder());
+        }
+        // Checked before writing anything, so a refused chunk leaves the file consistent.
+        if (src.remaining() % itemSize != 0) {
+            throw new IllegalArgumentException("on a big-endian machine each write must hold "
+                    + "whole " + itemSize + "-byte elements; this one has " + src.remaining()
+                    + " bytes");
+        }
+        while (src.hasRemaining()) {
+            int n = Math.min(swapBuffer.capacity(), src.remaining()) / itemSize * itemSize;
+            ByteBuffer slice = src.slice().limit(n);
+            swapBuffer.clear();
+            swapBuffer.put(slice).flip();
+            ByteSwap.swapInPlace(swapBuffer, 0, n, itemSize);
+            while (swapBuffer.hasRemaining()) {
+                channel.write(swapBuffer);
+            }
+            src.position(src.position() + n);
+        }
+    }
+
+    /**
+     * Finishes the file: checks that exactly the declared number of data bytes was written,
+     * flushes it to disk and renames it onto the target (atomically where the file system can).
+     * If the check fails the temporary file is deleted, the target is left untouched and the
+     * writer is closed.
+     *
+     * @throws IOException           if the byte count is wrong (the message gives both), or
+     *                               flushing or renaming fails
+     * @throws IllegalStateException if already committed or closed
+     */
+    public void commit() throws IOException {
+        checkOpen();
+        if (written != header.dataBytes()) {
+            long expected = header.dataBytes();
+            close();
+            throw new IOException(target + ": expected " + expected + " data bytes for shape "
+                    + header.shapeString() + " " + header.dtype() + " but " + written
+                    + " were written; the file was not created");
+        }
+        try {
+            channel.force(true);
+            channel.close();
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            committed = true;
+            closed = true;
+        } finally {
+            if (!committed) {
+                close();
+            }
+        }
+        syncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Makes the rename itself durable. Only some platforms (Linux, macOS) can open a directory;
+     * elsewhere the rename is as durable as the file system makes it.
+     */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort, see above: the data itself is already forced.
+        }
+    }
+
+    private void checkOpen() {
+        if (committed) {
+            throw new IllegalStateException(target + " was already committed");
+        }
+        if (closed) {
+            throw new IllegalStateException("writer for " + target + " is closed");
+        }
+    }
+
+    /**
+     * Discards the file unless it was committed: closes and deletes the temporary file. Calling
+     * it again, or after commit, does nothing.
+     *
+     * @throws IOException if the temporary file cannot be deleted (its name is in the message)
+     */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        IOException failure = null;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            IOException left = new IOException("could not delete temporary file " + temp, e);
+            if (failure != null) {
+                left.addSuppressed(failure);
+            }
+            throw left;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
