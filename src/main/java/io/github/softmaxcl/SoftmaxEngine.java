@@ -1,0 +1,477 @@
+/*
+ * The library's entry point: an engine bound to one OpenCL device that computes row-wise softmax
+ * of Java arrays or NIO buffers. It owns the context, queue, programs and scratch memory for that
+ * device; batches larger than one device allocation are processed in chunks of whole rows.
+ */
+package io.github.softmaxcl;
+
+import io.github.softmaxcl.cl.ClBuffer;
+import io.github.softmaxcl.cl.ClContext;
+import io.github.softmaxcl.cl.ClEvent;
+import io.github.softmaxcl.cl.ClQueue;
+import io.github.softmaxcl.cl.Cl;
+import io.github.softmaxcl.device.DeviceInfo;
+import io.github.softmaxcl.device.Devices;
+import io.github.softmaxcl.kernel.Plan;
+import io.github.softmaxcl.kernel.Planner;
+import io.github.softmaxcl.kernel.ProgramCache;
+import io.github.softmaxcl.kernel.SoftmaxLauncher;
+import io.github.softmaxcl.kernel.Variant;
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Row-wise softmax on an OpenCL device.
+ *
+ * <pre>{@code
+ * try (SoftmaxEngine engine = SoftmaxEngine.create()) {
+ *     float[] probs = engine.softmax(logits, rows, cols); // logits.length == rows * cols
+ * }
+ * }</pre>
+ *
+ * <p>Semantics, identical to {@link io.github.softmaxcl.reference.ReferenceSoftmax}: each row is
+ * normalised independently; a row containing NaN or +inf, or whose entries are all -inf, becomes all
+ * NaN; -inf entries of any other row become exactly 0. The input is never modified. Empty shapes
+ * ({@code rows == 0} or {@code cols == 0}) are accepted and do nothing.
+ *
+ * <p>Thread safety: an engine may be shared between threads. Calls are serialised by a lock around
+ * each whole operation (upload, kernels, download), because OpenCL kernel objects hold their
+ * arguments as shared state. For parallel throughput on one device, use one engine per thread.
+ */
+public final class SoftmaxEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SoftmaxEngine.class);
+
+    private final DeviceInfo device;
+    private final Variant forcedVariant;
+    private final int forcedSplit;
+    private final boolean poison;
+    private final long chunkBytes;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ClContext context;
+    private final ClQueue queue;
+    private final ProgramCache programs;
+    private final SoftmaxLauncher launcher;
+    private boolean closed;
+
+    private SoftmaxEngine(Builder b) {
+        this.device = b.device != null ? b.device : Devices.select(b.spec);
+        this.forcedVariant = b.variant;
+        this.forcedSplit = b.split;
+        this.poison = b.poison;
+        long cap = Math.min(device.maxAllocBytes(), Math.max(1, device.globalMemBytes() / 4));
+        this.chunkBytes = b.chunkBytes > 0 ? Math.min(b.chunkBytes, cap) : cap;
+        ClContext ctx = new ClContext(device.platform(), device.device());
+        ClQueue q = null;
+        try {
+            q = new ClQueue(ctx);
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
+        this.context = ctx;
+        this.queue = q;
+        this.programs = new ProgramCache(ctx);
+        this.launcher = new SoftmaxLauncher(ctx, q, programs);
+        LOG.info("softmax-cl device {}", device.describe());
+    }
+
+    /**
+     * Opens an engine on the default device: SOFTMAX_CL_DEVICE or softmaxcl.device if set, else the
+     * first GPU, accelerator or CPU.
+     *
+     * @return the engine
+     * @throws OpenClUnavailableException if the machine has no OpenCL platform (the message says what to install)
+     * @throws IllegalArgumentException if the configured device spec matches no device
+     * @throws io.github.softmaxcl.cl.ClException if the device cannot be opened
+     */
+    public static SoftmaxEngine create() {
+        return builder().build();
+    }
+
+    /**
+     * Opens an engine on the device matching {@code spec}.
+     *
+     * @param spec {@code gpu}, {@code cpu}, {@code accelerator}, {@code P:D}, or part of a device name
+     * @return the engine
+     * @throws OpenClUnavailableException if the machine has no OpenCL platform
+     * @throws IllegalArgumentException if the spec matches no device
+     * @throws io.github.softmaxcl.cl.ClException if the device cannot be opened
+     */
+    public static SoftmaxEngine create(String spec) {
+        return builder().device(spec).build();
+    }
+
+    /** @return a builder for an engine with non-default options */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the device this engine runs on */
+    public DeviceInfo device() {
+        return device;
+    }
+
+    /**
+     * The plan this engine would use for a shape.
+     *
+     * @param rows rows, &gt;= 1
+     * @param cols row length, &gt;= 1
+     * @param precision element type
+     * @return the plan
+     * @throws IllegalArgumentException if a forced variant cannot run this shape
+     */
+    public Plan plan(long rows, long cols, Precision precision) {
+        return Planner.plan(rows, cols, precision, device, forcedVariant, forcedSplit);
+    }
+
+    /**
+     * Softmax of each row of a row-major {@code rows x cols} matrix.
+     *
+     * @param logits the input, length {@code rows * cols}; not modified
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @return a new array of probabilities
+     * @throws IllegalArgumentException if {@code logits} is null, a size is negative, or
+     *     {@code rows * cols != logits.length}
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public float[] softmax(float[] logits, int rows, int cols) {
+        requireNonNull(logits, "logits");
+        float[] out = new float[logits.length];
+        softmax(logits, out, rows, cols);
+        return out;
+    }
+
+    /**
+     * Softmax of each row into a caller-supplied array. If the device fails after validation, the
+     * output is filled with NaN before the exception propagates, never left partly written.
+     *
+     * @param logits the input, length {@code rows * cols}; not modified
+     * @param out the output, same length, must not be {@code logits}
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @throws IllegalArgumentException if an array is null, a size is negative, lengths do not equal
+     *     {@code rows * cols}, or {@code out == logits}
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(float[] logits, float[] out, int rows, int cols) {
+        requireNonNull(logits, "logits");
+        requireNonNull(out, "out");
+        checkShape(rows, cols, logits.length, out.length, logits == out);
+        runGuarded(Pointer.to(logits), Pointer.to(out), rows, cols, Precision.FLOAT32,
+                () -> Arrays.fill(out, Float.NaN));
+    }
+
+    /**
+     * Float64 softmax of each row of a row-major {@code rows x cols} matrix.
+     *
+     * @param logits the input, length {@code rows * cols}; not modified
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @return a new array of probabilities
+     * @throws IllegalArgumentException as for {@link #softmax(float[], int, int)}
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public double[] softmax(double[] logits, int rows, int cols) {
+        requireNonNull(logits, "logits");
+        double[] out = new double[logits.length];
+        softmax(logits, out, rows, cols);
+        return out;
+    }
+
+    /**
+     * Float64 softmax into a caller-supplied array; on device failure the output is filled with NaN.
+     *
+     * @param logits the input; not modified
+     * @param out the output, same length, must not be {@code logits}
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @throws IllegalArgumentException as for {@link #softmax(float[], float[], int, int)}
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(double[] logits, double[] out, int rows, int cols) {
+        requireNonNull(logits, "logits");
+        requireNonNull(out, "out");
+        checkShape(rows, cols, logits.length, out.length, logits == out);
+        runGuarded(Pointer.to(logits), Pointer.to(out), rows, cols, Precision.FLOAT64,
+                () -> Arrays.fill(out, Double.NaN));
+    }
+
+    /**
+     * Softmax of {@code rows x cols} floats from {@code in}'s position into {@code out}'s position.
+     * Buffers may be direct (no copy on the Java side) or heap buffers; positions are not moved.
+     *
+     * @param in input, at least {@code rows * cols} remaining; not modified
+     * @param out output, at least {@code rows * cols} remaining; must not share memory with {@code in}
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @throws IllegalArgumentException if a buffer is null, read-only ({@code out}), too small, or a size is bad
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(FloatBuffer in, FloatBuffer out, long rows, long cols) {
+        requireNonNull(in, "in");
+        requireNonNull(out, "out");
+        checkBuffers(in, out, rows, cols);
+        runGuarded(Pointer.to(in), Pointer.to(out), rows, cols, Precision.FLOAT32, () -> {
+            for (long i = 0; i < rows * cols; i++) {
+                out.put(out.position() + (int) i, Float.NaN);
+            }
+        });
+    }
+
+    /**
+     * Float64 variant of {@link #softmax(FloatBuffer, FloatBuffer, long, long)}.
+     *
+     * @param in input, at least {@code rows * cols} remaining; not modified
+     * @param out output, at least {@code rows * cols} remaining
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @throws IllegalArgumentException if a buffer is null, read-only ({@code out}), too small, or a size is bad
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(DoubleBuffer in, DoubleBuffer out, long rows, long cols) {
+        requireNonNull(in, "in");
+        requireNonNull(out, "out");
+        checkBuffers(in, out, rows, cols);
+        runGuarded(Pointer.to(in), Pointer.to(out), rows, cols, Precision.FLOAT64, () -> {
+            for (long i = 0; i < rows * cols; i++) {
+                out.put(out.position() + (int) i, Double.NaN);
+            }
+        });
+    }
+
+    private static void requireNonNull(Object o, String name) {
+        if (o == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+    }
+
+    private static long checkedElements(long rows, long cols) {
+        if (rows < 0) {
+            throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+        }
+        if (cols < 0) {
+            throw new IllegalArgumentException("cols must be >= 0, got " + cols);
+        }
+        try {
+            return Math.multiplyExact(rows, cols);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("rows * cols overflows: rows=" + rows + ", cols=" + cols, e);
+        }
+    }
+
+    private static void checkShape(long rows, long cols, int inLength, int outLength, boolean same) {
+        long n = checkedElements(rows, cols);
+        if (n != inLength) {
+            throw new IllegalArgumentException("logits.length=" + inLength + " does not equal rows * cols = "
+                    + rows + " * " + cols + " = " + n);
+        }
+        if (outLength != inLength) {
+            throw new IllegalArgumentException("out.length=" + outLength + " does not equal logits.length="
+                    + inLength);
+        }
+        if (same && n > 0) {
+            throw new IllegalArgumentException("out must not be the logits array (the input is never modified)");
+        }
+    }
+
+    private static void checkBuffers(Buffer in, Buffer out, long rows, long cols) {
+        long n = checkedElements(rows, cols);
+        if (in.remaining() < n) {
+            throw new IllegalArgumentException("in has " + in.remaining() + " elements remaining, rows * cols = " + n);
+        }
+        if (out.remaining() < n) {
+            throw new IllegalArgumentException("out has " + out.remaining() + " elements remaining, rows * cols = " + n);
+        }
+        if (out.isReadOnly()) {
+            throw new IllegalArgumentException("out is a read-only buffer");
+        }
+        if (in == out && n > 0) {
+            throw new IllegalArgumentException("out must not be the same buffer as in");
+        }
+    }
+
+    /** Runs the computation; after validation, any failure poisons the whole output first. */
+    private void runGuarded(Pointer src, Pointer dst, long rows, long cols, Precision precision, Runnable poisonOut) {
+        if (precision == Precision.FLOAT64 && !device.fp64()) {
+            throw new UnsupportedOperationException("device " + device.name()
+                    + " does not support float64 (no cl_khr_fp64); use float32");
+        }
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        long rowBytes = Math.multiplyExact(cols, (long) precision.bytes());
+        if (rowBytes > chunkBytes) {
+            throw new IllegalArgumentException("one row of " + cols + " " + precision + " elements (" + rowBytes
+                    + " bytes) exceeds the largest buffer this device allows (" + chunkBytes + " bytes)");
+        }
+        Plan plan = plan(rows, cols, precision); // validates a forced variant before anything runs
+        lock.lock();
+        try {
+            ensureOpen();
+            run(plan, src, dst, rows, cols, precision);
+        } catch (RuntimeException e) {
+            poisonOut.run();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run(Plan plan, Pointer src, Pointer dst, long rows, long cols, Precision precision) {
+        long rowBytes = cols * precision.bytes();
+        long chunkRows = Math.min(rows, chunkBytes / rowBytes);
+        long bufBytes = chunkRows * rowBytes;
+        try (ClBuffer x = ClBuffer.allocate(context, CL.CL_MEM_READ_ONLY, bufBytes);
+                ClBuffer y = ClBuffer.allocate(context, CL.CL_MEM_READ_WRITE, bufBytes)) {
+            for (long r0 = 0; r0 < rows; r0 += chunkRows) {
+                long n = Math.min(chunkRows, rows - r0);
+                long offset = r0 * rowBytes;
+                long bytes = n * rowBytes;
+                x.write(queue, 0, bytes, src.withByteOffset(offset));
+                if (poison) {
+                    fillNaN(y, bytes, precision);
+                }
+                List<ClEvent> events = launcher.enqueue(plan, x, y, n, cols, false);
+                events.forEach(ClEvent::close);
+                y.read(queue, 0, bytes, dst.withByteOffset(offset));
+            }
+        }
+    }
+
+    private void fillNaN(ClBuffer buffer, long bytes, Precision precision) {
+        Pointer pattern = precision == Precision.FLOAT32
+                ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});
+        Cl.check(CL.clEnqueueFillBuffer(queue.handle(), buffer.handle(), pattern, precision.bytes(), 0, bytes, 0,
+                null, null), "clEnqueueFillBuffer");
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("SoftmaxEngine is closed");
+        }
+    }
+
+    /** Releases every OpenCL object of this engine. Idempotent; never throws. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            launcher.close();
+            programs.close();
+            queue.close();
+            context.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Options for an engine. All are optional. */
+    public static final class Builder {
+        private String spec;
+        private DeviceInfo device;
+        private Variant variant;
+        private int split;
+        private boolean poison;
+        private long chunkBytes;
+
+        private Builder() {}
+
+        /**
+         * @param spec device spec ({@code gpu}, {@code cpu}, {@code accelerator}, {@code P:D}, or a name part);
+         *     null for the default selection
+         * @return this
+         */
+        public Builder device(String spec) {
+            this.spec = spec;
+            return this;
+        }
+
+        /**
+         * @param device an already discovered device
+         * @return this
+         */
+        public Builder device(DeviceInfo device) {
+            this.device = device;
+            return this;
+        }
+
+        /**
+         * Forces one kernel variant instead of choosing by shape (testing, benchmarking).
+         *
+         * @param variant the variant, or null to choose by shape
+         * @return this
+         */
+        public Builder variant(Variant variant) {
+            this.variant = variant;
+            return this;
+        }
+
+        /**
+         * Forces the number of work-groups per row for the SPLIT variant.
+         *
+         * @param split groups per row, or 0 to choose
+         * @return this
+         * @throws IllegalArgumentException if {@code split < 0}
+         */
+        public Builder split(int split) {
+            if (split < 0) {
+                throw new IllegalArgumentException("split must be >= 0, got " + split);
+            }
+            this.split = split;
+            return this;
+        }
+
+        /**
+         * Fills each device output buffer with NaN before the kernel runs, so that an element a kernel
+         * fails to write shows up as NaN. For verification; costs one extra pass over the output.
+         *
+         * @param poison whether to poison
+         * @return this
+         */
+        public Builder poisonOutputs(boolean poison) {
+            this.poison = poison;
+            return this;
+        }
+
+        /**
+         * Caps the size of each device buffer; larger batches are processed in chunks of whole rows.
+         *
+         * @param bytes the cap, or 0 for the device's limit
+         * @return this
+         * @throws IllegalArgumentException if {@code bytes < 0}
+         */
+        public Builder maxChunkBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("maxChunkBytes must be >= 0, got " + bytes);
+            }
+            this.chunkBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @return the engine
+         * @throws OpenClUnavailableException if the machine has no OpenCL platform
+         * @throws IllegalArgumentException if the device spec matches no device
+         * @throws io.github.softmaxcl.cl.ClException if the device cannot be opened
+         */
+        public SoftmaxEngine build() {
+            return new SoftmaxEngine(this);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/*
+ * Owns a device buffer. Transfers are blocking and go through JOCL Pointers, which accept Java
+ * arrays (pinned for the call) and direct NIO buffers alike; callers never see a raw cl_mem.
+ * A buffer may wrap host memory (CL_MEM_USE_HOST_PTR) when the device shares memory with the
+ * host; then the Java buffer that backs it must stay reachable, so this object keeps it.
+ */
+package io.github.softmaxcl.cl;
+
+import java.nio.Buffer;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.cl_mem;
+
+/** A device memory buffer of a fixed size in bytes. */
+public final class ClBuffer extends ClObject {
+    private final cl_mem handle;
+    private final long bytes;
+    @SuppressWarnings("unused") // keeps the host memory behind CL_MEM_USE_HOST_PTR alive
+    private final Buffer hostMemory;
+
+    private ClBuffer(cl_mem handle, long bytes, Buffer hostMemory) {
+        super(Kind.BUFFER);
+        this.handle = handle;
+        this.bytes = bytes;
+        this.hostMemory = hostMemory;
+    }
+
+    /**
+     * Allocates device memory.
+     *
+     * @param context the context
+     * @param flags CL_MEM_* flags (without host-pointer flags)
+     * @param bytes the size in bytes, &gt; 0
+     * @return the buffer
+     * @throws IllegalArgumentException if {@code bytes <= 0}
+     * @throws ClException if allocation fails
+     */
+    public static ClBuffer allocate(ClContext context, long flags, long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("buffer size must be > 0 bytes, got " + bytes);
+        }
+        int[] err = new int[1];
+        cl_mem m = CL.clCreateBuffer(context.handle(), flags, bytes, null, err);
+        Cl.check(err[0], "clCreateBuffer", bytes + " bytes");
+        return new ClBuffer(m, bytes, null);
+    }
+
+    /**
+     * Wraps a direct NIO buffer as device memory without copying (CL_MEM_USE_HOST_PTR), for devices
+     * that share memory with the host. The buffer's contents from position 0 to capacity are used.
+     *
+     * @param context the context
+     * @param flags CL_MEM_READ_ONLY / WRITE_ONLY / READ_WRITE
+     * @param host a direct buffer; kept reachable by the returned object
+     * @return the buffer
+     * @throws IllegalArgumentException if {@code host} is not direct or is empty
+     * @throws ClException if the driver refuses the host pointer
+     */
+    public static ClBuffer wrap(ClContext context, long flags, Buffer host, int elementBytes) {
+        if (!host.isDirect() || host.capacity() == 0) {
+            throw new IllegalArgumentException("zero-copy needs a non-empty direct buffer, got " + host);
+        }
+        long bytes = (long) host.capacity() * elementBytes;
+        int[] err = new int[1];
+        cl_mem m = CL.clCreateBuffer(context.handle(), flags | CL.CL_MEM_USE_HOST_PTR, bytes, Pointer.to(host), err);
+        Cl.check(err[0], "clCreateBuffer", "CL_MEM_USE_HOST_PTR " + bytes + " bytes");
+        return new ClBuffer(m, bytes, host);
+    }
+
+    /** @return the size in bytes */
+    public long bytes() {
+        return bytes;
+    }
+
+    private void checkRange(long offset, long count) {
+        if (offset < 0 || count < 0 || offset + count > bytes) {
+            throw new IllegalArgumentException(
+                    "range [" + offset + ", " + (offset + count) + ") outside buffer of " + bytes + " bytes");
+        }
+    }
+
+    /**
+     * Copies host memory into the buffer and waits for completion.
+     *
+     * @param queue the queue
+     * @param offset byte offset in this buffer
+     * @param count number of bytes
+     * @param source host memory (a Pointer to an array or direct buffer)
+     * @throws IllegalArgumentException if the range is outside the buffer
+     * @throws ClException if the transfer fails
+     */
+    public void write(ClQueue queue, long offset, long count, Pointer source) {
+        checkRange(offset, count);
+        Cl.check(CL.clEnqueueWriteBuffer(queue.handle(), handle(), CL.CL_TRUE, offset, count, source, 0, null, null),
+                "clEnqueueWriteBuffer", count + " bytes at " + offset);
+    }
+
+    /**
+     * Copies the buffer into host memory and waits for completion.
+     *
+     * @param queue the queue
+     * @param offset byte offset in this buffer
+     * @param count number of bytes
+     * @param target host memory (a Pointer to an array or direct buffer)
+     * @throws IllegalArgumentException if the range is outside the buffer
+     * @throws ClException if the transfer fails
+     */
+    public void read(ClQueue queue, long offset, long count, Pointer target) {
+        checkRange(offset, count);
+        Cl.check(CL.clEnqueueReadBuffer(queue.handle(), handle(), CL.CL_TRUE, offset, count, target, 0, null, null),
+                "clEnqueueReadBuffer", count + " bytes at " + offset);
+    }
+
+    /** @return the raw handle, valid until close */
+    public cl_mem handle() {
+        ensureOpen();
+        return handle;
+    }
+
+    @Override
+    protected int release() {
+        return CL.clReleaseMemObject(handle);
+    }
+}

@@ -1,0 +1,157 @@
+/*
+ * Compares a device result with the reference and summarises the differences the way a user wants
+ * to read them: worst absolute and relative error, worst ULP distance, worst row-sum deviation,
+ * whether non-finite patterns match, argmax agreement, and the first offending element.
+ */
+package io.github.softmaxcl.reference;
+
+import io.github.softmaxcl.Precision;
+
+/**
+ * The outcome of comparing one device output with the reference.
+ *
+ * @param elements number of elements compared
+ * @param maxAbs largest |device - reference| over finite elements
+ * @param maxRel largest relative error over elements whose reference is above the floor
+ * @param maxUlp largest distance in units in the last place of the device precision
+ * @param maxRowSumDeviation largest |row sum - 1| over rows that are not NaN
+ * @param nonFiniteMismatches elements where exactly one side is NaN, or a -inf input did not give exactly 0
+ * @param argmaxDisagreements finite rows whose argmax differs
+ * @param failures elements outside the tolerance (including non-finite mismatches)
+ * @param firstFailure description of the first failing element, or empty
+ * @param tolerance the tolerance applied
+ */
+public record Comparison(long elements, double maxAbs, double maxRel, long maxUlp, double maxRowSumDeviation,
+        long nonFiniteMismatches, long argmaxDisagreements, long failures, String firstFailure, Tolerance tolerance) {
+
+    /** @return whether everything is within tolerance */
+    public boolean passed() {
+        return failures == 0 && nonFiniteMismatches == 0 && maxRowSumDeviation <= tolerance.rowSum();
+    }
+
+    /** Reads element i of a float[] or double[] as a double. */
+    @FunctionalInterface
+    public interface Values {
+        /**
+         * @param i index
+         * @return the value at {@code i}
+         */
+        double get(long i);
+    }
+
+    /**
+     * @param input the logits (to find -inf entries)
+     * @param device the device output
+     * @param reference the reference output
+     * @param rows rows
+     * @param cols row length
+     * @param precision the device precision (for ULPs and the tolerance)
+     * @return the comparison
+     */
+    public static Comparison of(Values input, Values device, Values reference, long rows, long cols,
+            Precision precision) {
+        Tolerance tol = Tolerance.of(precision);
+        double maxAbs = 0;
+        double maxRel = 0;
+        long maxUlp = 0;
+        double maxSum = 0;
+        long nonFinite = 0;
+        long argmax = 0;
+        long failures = 0;
+        String first = "";
+        for (long r = 0; r < rows; r++) {
+            double sum = 0;
+            boolean nanRow = false;
+            long dArg = -1;
+            long rArg = -1;
+            double dBest = Double.NEGATIVE_INFINITY;
+            double rBest = Double.NEGATIVE_INFINITY;
+            for (long c = 0; c < cols; c++) {
+                long i = r * cols + c;
+                double d = device.get(i);
+                double ref = reference.get(i);
+                boolean bad;
+                if (Double.isNaN(ref) || Double.isNaN(d)) {
+                    bad = Double.isNaN(ref) != Double.isNaN(d);
+                    nanRow |= Double.isNaN(ref);
+                    if (bad) {
+                        nonFinite++;
+                    }
+                } else if (input.get(i) == Double.NEGATIVE_INFINITY && d != 0.0) {
+                    bad = true;
+                    nonFinite++;
+                } else {
+                    double err = Math.abs(d - ref);
+                    maxAbs = Math.max(maxAbs, err);
+                    if (Math.abs(ref) >= tol.relFloor()) {
+                        maxRel = Math.max(maxRel, err / Math.abs(ref));
+                    }
+                    maxUlp = Math.max(maxUlp, ulps(d, ref, precision));
+                    bad = !tol.accepts(d, ref);
+                    sum += d;
+                    if (d > dBest) {
+                        dBest = d;
+                        dArg = c;
+                    }
+                    if (ref > rBest) {
+                        rBest = ref;
+                        rArg = c;
+                    }
+                }
+                if (bad) {
+                    if (failures == 0) {
+                        first = "row " + r + ", col " + c + ": device " + d + ", reference " + ref + ", input "
+                                + input.get(i);
+                    }
+                    failures++;
+                }
+            }
+            if (!nanRow && cols > 0) {
+                maxSum = Math.max(maxSum, Math.abs(sum - 1.0));
+                // Ties between equal probabilities may break either way; only count a real difference.
+                if (dArg != rArg && rArg >= 0 && dArg >= 0 && reference.get(r * cols + dArg) != rBest) {
+                    argmax++;
+                }
+            }
+        }
+        return new Comparison(rows * cols, maxAbs, maxRel, maxUlp, maxSum, nonFinite, argmax, failures, first, tol);
+    }
+
+    /**
+     * @param d device value
+     * @param ref reference value
+     * @param precision the device precision
+     * @return the number of representable values of that precision between {@code d} and {@code ref} rounded to it
+     */
+    static long ulps(double d, double ref, Precision precision) {
+        if (precision == Precision.FLOAT32) {
+            long a = ordered(Float.floatToRawIntBits((float) d));
+            long b = ordered(Float.floatToRawIntBits((float) ref));
+            return Math.abs(a - b);
+        }
+        long a = orderedLong(Double.doubleToRawLongBits(d));
+        long b = orderedLong(Double.doubleToRawLongBits(ref));
+        long diff = a - b;
+        return diff == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(diff);
+    }
+
+    private static long ordered(int bits) {
+        return bits < 0 ? (long) Integer.MIN_VALUE - bits : bits;
+    }
+
+    private static long orderedLong(long bits) {
+        return bits < 0 ? Long.MIN_VALUE - bits : bits;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s: %d elements, max abs %.3g, max rel %.3g, max ulp %d, max |sum-1| %.3g, "
+                        + "non-finite mismatches %d, argmax disagreements %d, failures %d%s",
+                passed() ? "PASS" : "FAIL", elements, maxAbs, maxRel, maxUlp, maxRowSumDeviation, nonFinite(),
+                argmaxDisagreements, failures, firstFailure.isEmpty() ? "" : " (first: " + firstFailure + ")");
+    }
+
+    private long nonFinite() {
+        return nonFiniteMismatches;
+    }
+}

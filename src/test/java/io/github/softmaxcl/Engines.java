@@ -1,0 +1,22 @@
+/*
+ * Opens the engines the device tests share: the default plan and one per forced kernel variant.
+ * Opening is where a machine without OpenCL fails, and it must fail loudly (never skip), with the
+ * install hint, so CI on a machine without PoCL goes red instead of green-with-nothing-run.
+ */
+package io.github.softmaxcl;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.softmaxcl.kernel.Variant;
+
+final class Engines {
+    private Engines() {}
+
+    static SoftmaxEngine open(Variant variant, int split) {
+        try {
+            return SoftmaxEngine.builder().variant(variant).split(split).poisonOutputs(true).build();
+        } catch (OpenClUnavailableException e) {
+            return fail("OpenCL device tests cannot run: " + e.getMessage(), e);
+        }
+    }
+}
