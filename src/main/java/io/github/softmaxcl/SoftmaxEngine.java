@@ -222,7 +222,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(in, "in");
         requireNonNull(out, "out");
         checkBuffers(in, out, rows, cols);
-        runGuarded(Pointer.to(in), Pointer.to(out), rows, cols, Precision.FLOAT32, () -> {
+        runGuarded(Pointer.to(in.slice()), Pointer.to(out.slice()), rows, cols, Precision.FLOAT32, () -> {
             for (long i = 0; i < rows * cols; i++) {
                 out.put(out.position() + (int) i, Float.NaN);
             }
@@ -244,7 +244,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(in, "in");
         requireNonNull(out, "out");
         checkBuffers(in, out, rows, cols);
-        runGuarded(Pointer.to(in), Pointer.to(out), rows, cols, Precision.FLOAT64, () -> {
+        runGuarded(Pointer.to(in.slice()), Pointer.to(out.slice()), rows, cols, Precision.FLOAT64, () -> {
             for (long i = 0; i < rows * cols; i++) {
                 out.put(out.position() + (int) i, Double.NaN);
             }

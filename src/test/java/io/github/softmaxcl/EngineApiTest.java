@@ -1,0 +1,165 @@
+/*
+ * The public API's contract on the device: the article's examples, argument checks that name the
+ * bad value before anything runs, inputs never modified, empty shapes, NIO buffers, chunking of
+ * batches larger than one device buffer, and the lifecycle of the engine.
+ */
+package io.github.softmaxcl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.softmaxcl.reference.Inputs;
+import io.github.softmaxcl.reference.Inputs.Pattern;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.function.Executable;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EngineApiTest {
+    private SoftmaxEngine engine;
+
+    @BeforeAll
+    void open() {
+        engine = Engines.open(null, 0);
+    }
+
+    @AfterAll
+    void close() {
+        engine.close();
+    }
+
+    private static void assertSignificant(double expected, double actual) {
+        assertEquals(expected, actual, Math.abs(expected) * 5e-9, "expected " + expected);
+    }
+
+    @Test
+    void articleExamplesOnTheDeviceInFloat64() {
+        double[] a = engine.softmax(new double[] {13, 31, 5}, 1, 3);
+        assertSignificant(1.52299795e-08, a[0]);
+        assertSignificant(9.99999985e-01, a[1]);
+        assertSignificant(5.10908895e-12, a[2]);
+        double[] b = engine.softmax(new double[] {0, 100, 0}, 1, 3);
+        assertSignificant(3.72007598e-44, b[0]);
+        assertEquals(1.0, b[1], 1e-15);
+        assertSignificant(3.72007598e-44, b[2]);
+    }
+
+    @Test
+    void nonFiniteRowsOnTheDevice() {
+        float inf = Float.POSITIVE_INFINITY;
+        float[] x = {1, Float.NaN, 2, 1, inf, 2, -inf, -inf, -inf, -inf, 0, -inf, 1, 2, 3};
+        float[] y = engine.softmax(x, 5, 3);
+        for (int i = 0; i < 9; i++) {
+            assertTrue(Float.isNaN(y[i]), "element " + i + " should be NaN, got " + y[i]);
+        }
+        assertEquals(0f, y[9]);
+        assertEquals(1f, y[10]);
+        assertEquals(0f, y[11]);
+        assertTrue(Math.abs(y[12] + y[13] + y[14] - 1) < 1e-6);
+    }
+
+    private static void assertIae(String fragment, Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
+    }
+
+    @Test
+    void badArgumentsAreRejectedWithTheValue() {
+        float[] x = new float[6];
+        assertIae("logits must not be null", () -> engine.softmax((float[]) null, 1, 1));
+        assertIae("rows must be >= 0, got -2", () -> engine.softmax(x, -2, 3));
+        assertIae("cols must be >= 0, got -3", () -> engine.softmax(x, 2, -3));
+        assertIae("logits.length=6 does not equal rows * cols = 2 * 4 = 8", () -> engine.softmax(x, 2, 4));
+        assertIae("out.length=5", () -> engine.softmax(x, new float[5], 2, 3));
+        assertIae("out must not be the logits array", () -> engine.softmax(x, x, 2, 3));
+        assertIae("rows * cols overflows", () -> engine.softmax(FloatBuffer.allocate(1), FloatBuffer.allocate(1),
+                Long.MAX_VALUE / 2, 3));
+        assertIae("in has 6 elements remaining", () -> engine.softmax(FloatBuffer.wrap(x), FloatBuffer.allocate(8),
+                2, 4));
+        assertIae("read-only", () -> engine.softmax(FloatBuffer.wrap(x), FloatBuffer.allocate(6).asReadOnlyBuffer(),
+                2, 3));
+    }
+
+    @Test
+    void outputUntouchedWhenValidationFails() {
+        float[] out = new float[6];
+        Arrays.fill(out, 42f);
+        assertThrows(IllegalArgumentException.class, () -> engine.softmax(new float[6], out, 3, 3));
+        for (float v : out) {
+            assertEquals(42f, v);
+        }
+    }
+
+    @Test
+    void emptyShapesDoNothing() {
+        assertEquals(0, engine.softmax(new float[0], 0, 10).length);
+        assertEquals(0, engine.softmax(new double[0], 10, 0).length);
+    }
+
+    @Test
+    void directAndHeapBuffersWithPositions() {
+        int rows = 33;
+        int cols = 300;
+        float[] x = Inputs.floats(Pattern.ADVERSARIAL, rows, cols, 3);
+        float[] expected = engine.softmax(x, rows, cols);
+
+        FloatBuffer in = ByteBuffer.allocateDirect((x.length + 5) * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        in.position(5);
+        in.slice().put(x);
+        FloatBuffer out = ByteBuffer.allocateDirect((x.length + 2) * 4).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        out.position(2);
+        engine.softmax(in, out, rows, cols);
+        assertEquals(5, in.position(), "positions are not moved");
+        float[] got = new float[x.length];
+        out.get(2, got);
+        assertArrayEquals(expected, got);
+
+        double[] xd = Inputs.doubles(Pattern.ADVERSARIAL, rows, cols, 3);
+        DoubleBuffer outD = DoubleBuffer.allocate(xd.length);
+        engine.softmax(DoubleBuffer.wrap(xd), outD, rows, cols);
+        assertArrayEquals(engine.softmax(xd, rows, cols), outD.array());
+    }
+
+    @Test
+    void chunkedBatchesGiveIdenticalBits() {
+        int rows = 1000;
+        int cols = 513;
+        float[] x = Inputs.floats(Pattern.ADVERSARIAL, rows, cols, 9);
+        float[] whole = engine.softmax(x, rows, cols);
+        try (SoftmaxEngine small = SoftmaxEngine.builder().maxChunkBytes(7L * cols * 4).build()) {
+            assertArrayEquals(whole, small.softmax(x, rows, cols)); // 143 chunks of 7 rows, one of 6
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> small.softmax(new float[8 * cols], 1, 8 * cols));
+            assertTrue(e.getMessage().contains("exceeds the largest buffer"), e.getMessage());
+        }
+    }
+
+    @Test
+    void closedEngineRefusesWorkAndClosesTwice() {
+        SoftmaxEngine e = SoftmaxEngine.create();
+        e.close();
+        e.close();
+        assertThrows(IllegalStateException.class, () -> e.softmax(new float[] {1}, 1, 1));
+    }
+
+    @Test
+    void forcedVariantThatCannotRunTheShapeIsRefused() {
+        try (SoftmaxEngine reg = SoftmaxEngine.builder().variant(io.github.softmaxcl.kernel.Variant.REGISTERS).build()) {
+            float[] out = new float[100_000];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> reg.softmax(new float[100_000], out, 1, 100_000));
+            assertTrue(e.getMessage().contains("cols=100000"), e.getMessage());
+            assertEquals(0f, out[0], "nothing written");
+        }
+    }
+}

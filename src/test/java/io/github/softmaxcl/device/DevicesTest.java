@@ -1,0 +1,78 @@
+/*
+ * Device selection rules, checked on synthetic device lists (so every branch runs on a CPU-only
+ * machine) and once against the real discovery.
+ */
+package io.github.softmaxcl.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DevicesTest {
+    private static DeviceInfo fake(int p, int d, String name, DeviceType type) {
+        return new DeviceInfo(p, d, "platform" + p, name, "vendor", type, 8, 1000, 1L << 30, 65536, 1L << 28,
+                256, true, false, "OpenCL 1.2", "OpenCL C 1.2", "1.0", null, null);
+    }
+
+    private final List<DeviceInfo> devices = List.of(
+            fake(0, 0, "pthread-x86 CPU", DeviceType.CPU),
+            fake(1, 0, "Some FPGA", DeviceType.ACCELERATOR),
+            fake(2, 0, "NVIDIA H200", DeviceType.GPU),
+            fake(2, 1, "NVIDIA H100", DeviceType.GPU));
+
+    @Test
+    void defaultPrefersGpuThenAcceleratorThenCpu() {
+        assertEquals("NVIDIA H200", Devices.defaultDevice(devices).name());
+        assertEquals("Some FPGA", Devices.defaultDevice(devices.subList(0, 2)).name());
+        assertEquals("pthread-x86 CPU", Devices.defaultDevice(devices.subList(0, 1)).name());
+    }
+
+    @Test
+    void specsByTypeIndexAndName() {
+        assertEquals("pthread-x86 CPU", Devices.match(devices, "cpu").name());
+        assertEquals("NVIDIA H200", Devices.match(devices, "GPU").name());
+        assertEquals("Some FPGA", Devices.match(devices, "accelerator").name());
+        assertEquals("NVIDIA H100", Devices.match(devices, "2:1").name());
+        assertEquals("NVIDIA H100", Devices.match(devices, "h100").name());
+        assertEquals("NVIDIA H200", Devices.match(devices, " nvidia ").name());
+    }
+
+    @Test
+    void unmatchedSpecListsTheDevices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.match(devices, "3:0"));
+        assertTrue(e.getMessage().contains("'3:0'") && e.getMessage().contains("NVIDIA H100"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Devices.match(devices.subList(0, 1), "gpu"));
+    }
+
+    @Test
+    void realDiscoveryFindsADeviceWithSaneLimits() {
+        List<DeviceInfo> real = Devices.discover();
+        assertFalse(real.isEmpty());
+        DeviceInfo d = Devices.select(null);
+        assertTrue(d.maxWorkGroupSize() >= 1 && d.maxAllocBytes() > 0 && d.computeUnits() >= 1, d.describe());
+        assertEquals(d, Devices.match(real, d.id()));
+    }
+
+    @Test
+    void systemPropertyIsAConfiguredSpec() {
+        if (System.getenv(Devices.ENV) != null) {
+            return; // the environment variable takes precedence by design; nothing to check here
+        }
+        String old = System.getProperty(Devices.PROPERTY);
+        try {
+            System.setProperty(Devices.PROPERTY, "cpu");
+            assertEquals("cpu", Devices.configuredSpec().orElseThrow());
+            assertEquals(io.github.softmaxcl.device.DeviceType.CPU, Devices.select(null).type());
+        } finally {
+            if (old == null) {
+                System.clearProperty(Devices.PROPERTY);
+            } else {
+                System.setProperty(Devices.PROPERTY, old);
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+/*
+ * The comparison is what decides pass or fail everywhere, so it must fail when it should: an
+ * element off by more than the tolerance, a NaN on one side only, a -inf input not giving 0,
+ * a row that does not sum to 1.
+ */
+package io.github.softmaxcl.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.softmaxcl.Precision;
+import org.junit.jupiter.api.Test;
+
+class ComparisonTest {
+    private static Comparison compare(double[] in, double[] dev, int rows, int cols, Precision p) {
+        double[] ref = ReferenceSoftmax.softmax(in, rows, cols);
+        return Comparison.of(i -> in[(int) i], i -> dev[(int) i], i -> ref[(int) i], rows, cols, p);
+    }
+
+    @Test
+    void exactResultPasses() {
+        double[] in = {1, 2, 3, 4};
+        Comparison c = compare(in, ReferenceSoftmax.softmax(in, 2, 2), 2, 2, Precision.FLOAT64);
+        assertTrue(c.passed(), c.toString());
+        assertEquals(0, c.maxUlp());
+    }
+
+    @Test
+    void elementOutsideToleranceFails() {
+        double[] in = {1, 2, 3};
+        double[] dev = ReferenceSoftmax.softmax(in, 1, 3);
+        dev[1] += 1e-5; // 1e-5 absolute: above float32's 1e-6 abs and 2e-5 rel of ~0.24
+        Comparison c = compare(in, dev, 1, 3, Precision.FLOAT32);
+        assertFalse(c.passed());
+        assertEquals(1, c.failures());
+        assertTrue(c.firstFailure().contains("col 1"), c.firstFailure());
+    }
+
+    @Test
+    void oneSidedNaNFails() {
+        double[] in = {1, Double.NaN};
+        double[] dev = {0.5, 0.5};
+        Comparison c = compare(in, dev, 1, 2, Precision.FLOAT32);
+        assertFalse(c.passed());
+        assertEquals(2, c.nonFiniteMismatches());
+    }
+
+    @Test
+    void maskedEntryMustBeExactlyZero() {
+        double[] in = {0, Double.NEGATIVE_INFINITY};
+        double[] dev = {1, 1e-40}; // within 1e-6 absolute, but a mask must give exactly 0
+        Comparison c = compare(in, dev, 1, 2, Precision.FLOAT32);
+        assertFalse(c.passed());
+        assertEquals(1, c.nonFiniteMismatches());
+    }
+
+    @Test
+    void rowSumDeviationFails() {
+        int n = 100;
+        double[] in = new double[n];
+        double[] dev = new double[n];
+        java.util.Arrays.fill(dev, 0.01 + 5e-7); // each within 1e-6 absolute, the sum off by 5e-5
+        Comparison c = compare(in, dev, 1, n, Precision.FLOAT32);
+        assertEquals(0, c.failures());
+        assertFalse(c.passed(), c.toString());
+    }
+
+    @Test
+    void ulpDistanceCountsRepresentableSteps() {
+        assertEquals(1, Comparison.ulps(Math.nextUp(1.0f), 1.0, Precision.FLOAT32));
+        assertEquals(2, Comparison.ulps(Math.nextUp(Math.nextUp(0.5)), 0.5, Precision.FLOAT64));
+        assertEquals(2, Comparison.ulps(Float.MIN_VALUE, -Float.MIN_VALUE, Precision.FLOAT32));
+    }
+}
