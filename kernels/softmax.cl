@@ -1,43 +1,56 @@
 /*
- * softmax.cl - row-wise softmax, one kernel family for every row shape.
+ * softmax.cl - row-wise softmax, one kernel family for every row shape and device kind.
  *
  *   y[r][c] = exp(x[r][c] - max_c x[r][c]) / sum_c exp(x[r][c] - max_c x[r][c])
  *
- * Variants (the host picks one by row length and device limits; every one is tested against the
- * CPU reference):
- *   softmax_rows       one work-item per row, for short rows (tens of elements): no barriers.
- *   softmax_registers  one work-group per row, the row held in private memory (ITEMS values per
- *                      work-item): one read and one write of each element, one exp per element.
- *   softmax_partial +  rows of any length, split over SPLIT work-groups per row. Stage one computes
- *   softmax_finish     each group's running (max, sum) in one pass (the online normaliser of
- *                      Milakov & Gimelshein, 2018) and stage two combines the SPLIT pairs and
- *                      normalises: two reads and one write of each element.
+ * Variants (the host picks one by row length and device type; every one is tested against the
+ * CPU reference). Work-group variants suit GPUs, where a row is spread over many lanes and loads
+ * coalesce across work-items; vector variants suit CPUs (PoCL), where one work-item runs on one core
+ * and explicit VEC-wide vectors are what makes exp run at memory speed.
  *
- * Non-finite inputs need no special cases. The running max starts at -REAL_MAX, a finite number,
- * so exp(-inf - max) is exactly 0 and a -inf entry in a row with a finite entry gets exactly 0.
- * A row that is all -inf keeps max = -REAL_MAX and sum = 0, and 0 * (1/0) is NaN. A NaN or +inf
- * entry makes the sum NaN (exp(NaN - m), or exp(inf - inf)), which turns the whole row into NaN.
- * This needs IEEE semantics: never build with -cl-fast-relaxed-math or -cl-finite-math-only.
+ *   softmax_rows       GPU, short rows: one work-item per row, no barriers.
+ *   softmax_tile       CPU, short rows (COLS known at compile time): VEC rows per work-item, one
+ *                      row per vector lane, so max, exp, sum and scale are all vector operations.
+ *   softmax_registers  GPU, rows up to WG * ITEMS: one work-group per row, the row held in private
+ *                      memory: one read and one write of each element.
+ *   softmax_vector     CPU, any row that fits in cache: one work-item per row, VEC-wide vectors over a
+ *                      64-byte-aligned body plus a padded head and tail vector; max, exp-and-sum and
+ *                      scale passes (the last two hit cache), so DRAM sees one read and one write.
+ *   softmax_partial +  GPU, long rows, few rows: SPLIT work-groups per row each compute a running
+ *   softmax_finish     (max, sum) (the online normaliser of Milakov & Gimelshein, 2018); stage two
+ *                      combines the SPLIT pairs and normalises: two reads and one write.
+ *   softmax_chunk_partial + softmax_chunk_finish
+ *                      CPU, the same two stages with one work-item per chunk and VEC-wide vectors.
  *
- * Reductions are trees in local memory (OpenCL C 1.2: no sub-groups, no work_group_reduce) in a
- * fixed order, so the same input on the same device gives bit-identical output on every run.
- * Sizes and offsets are 64-bit: rows may be longer than 2^31 elements where the device allows it.
+ * Non-finite inputs need no special cases. Running maxima start at -REAL_MAX, a finite number, so
+ * exp(-inf - max) is exactly 0 and a -inf entry in a row with a finite entry gets exactly 0. A row
+ * that is all -inf keeps max = -REAL_MAX and sum = 0, and 0 * (1/0) is NaN. A NaN or +inf entry makes
+ * the sum NaN (exp(NaN - m), or exp(inf - inf)), which turns the whole row into NaN. This needs IEEE
+ * semantics: never build with -cl-fast-relaxed-math or -cl-finite-math-only.
+ *
+ * Sums are trees (local memory across work-items, lanes and fixed-size blocks within one), never
+ * a long sequential chain, and the order is fixed: the same input on the same device gives
+ * bit-identical output on every run. x and y may be the same buffer (in-place softmax): each
+ * work-item reads every element it writes before writing it. Sizes and offsets are 64-bit.
  *
  * Every tunable has a default, so this file compiles on its own:
- *   WG      work-group size, a power of two (softmax_registers, softmax_partial/finish)
+ *   USE_DOUBLE  compute in float64 (needs cl_khr_fp64); float32 otherwise
+ *   WG      work-group size, a power of two (work-group variants)
  *   ITEMS   values held per work-item in softmax_registers (row length <= WG * ITEMS)
  *   UNROLL  elements per work-item per step of the online loop in softmax_partial
- *   USE_DOUBLE  compute in float64 (needs cl_khr_fp64); float32 otherwise
+ *   VEC     vector width of the vector variants: 2, 4, 8 or 16
+ *   COLS    row length compiled into softmax_tile (1 to 64)
  */
 
 #ifdef USE_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double real;
+#define REAL_NAME double
 #define REAL_LOWEST (-DBL_MAX)
 #else
-typedef float real;
+#define REAL_NAME float
 #define REAL_LOWEST (-FLT_MAX)
 #endif
+typedef REAL_NAME real;
 
 #ifndef WG
 #define WG 128
@@ -47,6 +60,12 @@ typedef float real;
 #endif
 #ifndef UNROLL
 #define UNROLL 8
+#endif
+#ifndef VEC
+#define VEC 8
+#endif
+#ifndef COLS
+#define COLS 8
 #endif
 
 #if (WG & (WG - 1)) != 0
@@ -94,7 +113,7 @@ inline void merge_pair(real *m, real *s, real m2, real s2) {
 }
 
 /* ---- softmax_rows: one work-item per row, for short rows ---------------------------------- */
-__kernel void softmax_rows(__global const real *restrict x, __global real *restrict y,
+__kernel void softmax_rows(__global const real *x, __global real *y,
                            const ulong rows, const ulong cols) {
     const ulong r = get_global_id(0);
     if (r >= rows) {
@@ -128,7 +147,7 @@ __kernel void softmax_rows(__global const real *restrict x, __global real *restr
 
 /* ---- softmax_registers: one work-group per row, row held in private memory ----------------- */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void softmax_registers(__global const real *restrict x, __global real *restrict y,
+void softmax_registers(__global const real *x, __global real *y,
                        const ulong rows, const ulong cols) {
     __local real scratch[WG];
     const ulong r = get_group_id(0);
@@ -218,7 +237,7 @@ void softmax_partial(__global const real *restrict x, __global real *restrict pa
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void softmax_finish(__global const real *restrict x, __global real *restrict y,
+void softmax_finish(__global const real *x, __global real *y,
                     __global const real *restrict part,
                     const ulong rows, const ulong cols, const ulong chunk, const uint split) {
     const ulong gid = get_group_id(0);
@@ -243,4 +262,241 @@ void softmax_finish(__global const real *restrict x, __global real *restrict y,
     for (ulong c = begin + lid; c < end; c += WG) {
         yr[c] = exp(xr[c] - m) * inv;
     }
+}
+
+/* ================================ vector variants (CPU) ==================================== */
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(REAL_NAME, 2) real2;
+typedef CAT(REAL_NAME, 4) real4;
+typedef CAT(REAL_NAME, 8) real8;
+typedef CAT(REAL_NAME, 16) real16;
+typedef CAT(REAL_NAME, VEC) realv;
+#define VLOAD CAT(vload, VEC)
+#define VSTORE CAT(vstore, VEC)
+
+inline real hmax2(real2 v) { return fmax(v.x, v.y); }
+inline real hmax4(real4 v) { return hmax2(fmax(v.lo, v.hi)); }
+inline real hmax8(real8 v) { return hmax4(fmax(v.lo, v.hi)); }
+inline real hmax16(real16 v) { return hmax8(fmax(v.lo, v.hi)); }
+inline real hsum2(real2 v) { return v.x + v.y; }
+inline real hsum4(real4 v) { return hsum2(v.lo + v.hi); }
+inline real hsum8(real8 v) { return hsum4(v.lo + v.hi); }
+inline real hsum16(real16 v) { return hsum8(v.lo + v.hi); }
+#define HMAX CAT(hmax, VEC)
+#define HSUM CAT(hsum, VEC)
+
+/* Elements from p to the next 64-byte boundary: vectors after it never straddle a cache line. */
+inline uint head_length(__global const real *p, ulong n) {
+    const ulong h = ((64 - ((ulong)p & 63)) & 63) / sizeof(real);
+    return (uint)min(h, n);
+}
+
+/* Up to VEC - 1 elements as one vector, padded with -inf (which contributes exactly 0). */
+inline realv load_part(__global const real *p, uint n) {
+    realv v = (realv)(-INFINITY);
+    real *vp = (real *)&v;
+    for (uint c = 0; c < n; c++) {
+        vp[c] = p[c];
+    }
+    return v;
+}
+
+inline void store_part(__global real *p, realv v, uint n) {
+    const real *vp = (const real *)&v;
+    for (uint c = 0; c < n; c++) {
+        p[c] = vp[c];
+    }
+}
+
+/* Blocks of this many vectors are summed on their own before joining the total, so no lane
+ * accumulates a long chain of float additions. */
+#define SUM_BLOCK 16
+
+/* Writes e = exp(x - m) for the aligned body of nv vectors and returns the sum of e (two-level). */
+inline realv exp_store_sum(__global const real *xb, __global real *yb, ulong nv, real m) {
+    realv total = 0;
+    ulong j = 0;
+    for (; j + SUM_BLOCK <= nv; j += SUM_BLOCK) {
+        realv block = 0;
+        for (int k = 0; k < SUM_BLOCK; k++) {
+            const realv e = exp(VLOAD(j + k, xb) - m);
+            VSTORE(e, j + k, yb);
+            block += e;
+        }
+        total += block;
+    }
+    realv block = 0;
+    for (; j < nv; j++) {
+        const realv e = exp(VLOAD(j, xb) - m);
+        VSTORE(e, j, yb);
+        block += e;
+    }
+    return total + block;
+}
+
+/* ---- softmax_vector: one work-item per row ----------------------------------------------- */
+__kernel void softmax_vector(__global const real *x, __global real *y, const ulong rows, const ulong cols) {
+    const ulong r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    __global const real *xr = x + r * cols;
+    __global real *yr = y + r * cols;
+    const uint head = head_length(xr, cols);
+    __global const real *xb = xr + head;
+    __global real *yb = yr + head;
+    const ulong nv = (cols - head) / VEC;
+    const uint tail = (uint)(cols - head - nv * VEC);
+
+    realv hv = load_part(xr, head);
+    realv tv = load_part(xb + nv * VEC, tail);
+    realv mv = fmax(fmax(hv, tv), (realv)(REAL_LOWEST));
+    for (ulong j = 0; j < nv; j++) {
+        mv = fmax(mv, VLOAD(j, xb));
+    }
+    const real m = HMAX(mv);
+
+    hv = exp(hv - m);
+    tv = exp(tv - m);
+    const realv sv = exp_store_sum(xb, yb, nv, m) + (hv + tv);
+    const realv inv = (realv)((real)1 / HSUM(sv));
+    for (ulong j = 0; j < nv; j++) {
+        VSTORE(VLOAD(j, yb) * inv, j, yb);
+    }
+    store_part(yr, hv * inv, head);
+    store_part(yb + nv * VEC, tv * inv, tail);
+}
+
+/* ---- softmax_tile: VEC short rows per work-item, one row per lane --------------------------- */
+__kernel void softmax_tile(__global const real *x, __global real *y, const ulong rows) {
+    const ulong r0 = get_global_id(0) * VEC;
+    if (r0 >= rows) {
+        return;
+    }
+    __global const real *xt = x + r0 * COLS;
+    __global real *yt = y + r0 * COLS;
+    const uint nr = (uint)min((ulong)VEC, rows - r0);
+    real t[VEC * COLS];
+    if (nr == VEC) {
+        for (int i = 0; i < COLS; i++) {
+            VSTORE(VLOAD(i, xt), i, t);
+        }
+    } else {
+        /* The last, partial tile: missing rows are zeros, computed and never stored. */
+        for (uint i = 0; i < VEC * COLS; i++) {
+            t[i] = i < nr * COLS ? xt[i] : 0;
+        }
+    }
+    realv col[COLS];
+    for (int c = 0; c < COLS; c++) {
+        real *cp = (real *)&col[c];
+        for (int l = 0; l < VEC; l++) {
+            cp[l] = t[l * COLS + c];
+        }
+    }
+    realv m = (realv)(REAL_LOWEST);
+    for (int c = 0; c < COLS; c++) {
+        m = fmax(m, col[c]);
+    }
+    realv s = 0;
+    for (int c = 0; c < COLS; c++) {
+        col[c] = exp(col[c] - m);
+        s += col[c];
+    }
+    const realv inv = (realv)((real)1) / s;
+    for (int c = 0; c < COLS; c++) {
+        const realv o = col[c] * inv;
+        const real *op = (const real *)&o;
+        for (int l = 0; l < VEC; l++) {
+            t[l * COLS + c] = op[l];
+        }
+    }
+    if (nr == VEC) {
+        for (int i = 0; i < COLS; i++) {
+            VSTORE(VLOAD(i, t), i, yt);
+        }
+    } else {
+        for (uint i = 0; i < nr * COLS; i++) {
+            yt[i] = t[i];
+        }
+    }
+}
+
+/* ---- softmax_chunk_partial / softmax_chunk_finish: one work-item per chunk of a row --------- */
+/* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)). */
+
+__kernel void softmax_chunk_partial(__global const real *restrict x, __global real *restrict part,
+                                    const ulong rows, const ulong cols, const ulong chunk, const uint split) {
+    const ulong gid = get_global_id(0);
+    if (gid >= rows * split) {
+        return;
+    }
+    const ulong r = gid / split;
+    const ulong g = gid % split;
+    const ulong begin = min(g * chunk, cols);
+    const ulong n = min(begin + chunk, cols) - begin;
+    __global const real *xc = x + r * cols + begin;
+    const uint head = head_length(xc, n);
+    __global const real *xb = xc + head;
+    const ulong nv = (n - head) / VEC;
+    const uint tail = (uint)(n - head - nv * VEC);
+
+    const realv hv = load_part(xc, head);
+    const realv tv = load_part(xb + nv * VEC, tail);
+    real m = HMAX(fmax(fmax(hv, tv), (realv)(REAL_LOWEST)));
+    realv s = exp(hv - m) + exp(tv - m);
+    /* Online over blocks of vectors: rescale only when a block raises the max. */
+    for (ulong j = 0; j < nv; j += SUM_BLOCK) {
+        const ulong end = min(nv, j + SUM_BLOCK);
+        realv bm = (realv)(REAL_LOWEST);
+        for (ulong k = j; k < end; k++) {
+            bm = fmax(bm, VLOAD(k, xb));
+        }
+        const real b = HMAX(bm);
+        if (b > m) {
+            s *= exp(m - b);
+            m = b;
+        }
+        realv block = 0;
+        for (ulong k = j; k < end; k++) {
+            block += exp(VLOAD(k, xb) - m);
+        }
+        s += block;
+    }
+    part[2 * gid] = m;
+    part[2 * gid + 1] = HSUM(s);
+}
+
+__kernel void softmax_chunk_finish(__global const real *x, __global real *y, __global const real *restrict part,
+                                   const ulong rows, const ulong cols, const ulong chunk, const uint split) {
+    const ulong gid = get_global_id(0);
+    if (gid >= rows * split) {
+        return;
+    }
+    const ulong r = gid / split;
+    const ulong g = gid % split;
+    __global const real *pr = part + 2 * r * split;
+    real m = REAL_LOWEST;
+    real s = 0;
+    for (uint j = 0; j < split; j++) {
+        merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
+    }
+    const real inv = (real)1 / s;
+
+    const ulong begin = min(g * chunk, cols);
+    const ulong n = min(begin + chunk, cols) - begin;
+    __global const real *xc = x + r * cols + begin;
+    __global real *yc = y + r * cols + begin;
+    const uint head = head_length(xc, n);
+    __global const real *xb = xc + head;
+    __global real *yb = yc + head;
+    const ulong nv = (n - head) / VEC;
+    const uint tail = (uint)(n - head - nv * VEC);
+    for (ulong j = 0; j < nv; j++) {
+        VSTORE(exp(VLOAD(j, xb) - m) * inv, j, yb);
+    }
+    store_part(yc, exp(load_part(xc, head) - m) * inv, head);
+    store_part(yb + nv * VEC, exp(load_part(xb + nv * VEC, tail) - m) * inv, tail);
 }

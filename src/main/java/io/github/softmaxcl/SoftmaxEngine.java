@@ -251,6 +251,203 @@ public final class SoftmaxEngine implements AutoCloseable {
         });
     }
 
+    /**
+     * Allocates an uninitialised device-resident matrix.
+     *
+     * @param rows rows, &gt;= 1
+     * @param cols row length, &gt;= 1
+     * @param precision element type
+     * @return the matrix; the caller closes it
+     * @throws IllegalArgumentException if a size is not positive or the matrix exceeds one device allocation
+     * @throws UnsupportedOperationException for FLOAT64 on a device without cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if allocation fails
+     */
+    public DeviceMatrix allocate(long rows, long cols, Precision precision) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("a device matrix needs rows >= 1 and cols >= 1, got " + rows + " x " + cols);
+        }
+        requirePrecision(precision);
+        long bytes = Math.multiplyExact(checkedElements(rows, cols), (long) precision.bytes());
+        if (bytes > device.maxAllocBytes()) {
+            throw new IllegalArgumentException(rows + " x " + cols + " " + precision + " is " + bytes
+                    + " bytes, more than one allocation on this device allows (" + device.maxAllocBytes() + ")");
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            return new DeviceMatrix(this, ClBuffer.allocate(context, CL.CL_MEM_READ_WRITE, bytes), rows, cols, precision);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Copies a matrix to the device.
+     *
+     * @param data row-major values, length {@code rows * cols}
+     * @param rows rows, &gt;= 1
+     * @param cols row length, &gt;= 1
+     * @return the device matrix; the caller closes it
+     * @throws IllegalArgumentException if the shape does not match the array
+     * @throws io.github.softmaxcl.cl.ClException if allocation or transfer fails
+     */
+    public DeviceMatrix upload(float[] data, int rows, int cols) {
+        requireNonNull(data, "data");
+        checkShape(rows, cols, data.length, data.length, false);
+        DeviceMatrix m = allocate(rows, cols, Precision.FLOAT32);
+        try {
+            m.upload(data);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /**
+     * Copies a float64 matrix to the device.
+     *
+     * @param data row-major values, length {@code rows * cols}
+     * @param rows rows, &gt;= 1
+     * @param cols row length, &gt;= 1
+     * @return the device matrix; the caller closes it
+     * @throws IllegalArgumentException if the shape does not match the array
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if allocation or transfer fails
+     */
+    public DeviceMatrix upload(double[] data, int rows, int cols) {
+        requireNonNull(data, "data");
+        checkShape(rows, cols, data.length, data.length, false);
+        DeviceMatrix m = allocate(rows, cols, Precision.FLOAT64);
+        try {
+            m.upload(data);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /**
+     * Softmax of a device matrix into another (or the same, for in-place) device matrix, without any
+     * host transfer. Returns when the result is complete.
+     *
+     * @param in input on this engine's device
+     * @param out output of the same shape and precision; may be {@code in}
+     * @throws IllegalArgumentException if the matrices belong to another engine or differ in shape or precision
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(DeviceMatrix in, DeviceMatrix out) {
+        timed(in, out, false);
+    }
+
+    /**
+     * In-place softmax of a device matrix.
+     *
+     * @param matrix the matrix, overwritten with its softmax
+     * @throws IllegalArgumentException if the matrix belongs to another engine
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmaxInPlace(DeviceMatrix matrix) {
+        timed(matrix, matrix, false);
+    }
+
+    /**
+     * Runs softmax on device matrices once and returns the kernels' device execution time from
+     * profiling events (for benchmarks; excludes transfers and launch overhead on the host).
+     *
+     * @param in input
+     * @param out output, may be {@code in}
+     * @return nanoseconds of kernel execution
+     * @throws IllegalArgumentException as for {@link #softmax(DeviceMatrix, DeviceMatrix)}
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public long kernelNanos(DeviceMatrix in, DeviceMatrix out) {
+        return timed(in, out, true);
+    }
+
+    /**
+     * Runs a plain copy kernel from {@code in} to {@code out} and returns its device time: the
+     * bandwidth yardstick that softmax's kernel time is compared with in benchmarks.
+     *
+     * @param in source
+     * @param out destination of the same size, not {@code in}
+     * @return nanoseconds of kernel execution
+     * @throws IllegalArgumentException if the matrices differ in size, are the same, or belong to another engine
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public long copyNanos(DeviceMatrix in, DeviceMatrix out) {
+        checkPair(in, out);
+        if (in == out) {
+            throw new IllegalArgumentException("copy needs two different matrices");
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            return launcher.copyNanos(in.buffer(), out.buffer(), in.bytes());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkPair(DeviceMatrix in, DeviceMatrix out) {
+        requireNonNull(in, "in");
+        requireNonNull(out, "out");
+        if (in.engine() != this || out.engine() != this) {
+            throw new IllegalArgumentException("device matrices belong to another engine");
+        }
+        if (in.rows() != out.rows() || in.cols() != out.cols() || in.precision() != out.precision()) {
+            throw new IllegalArgumentException("shape mismatch: in is " + in + ", out is " + out);
+        }
+    }
+
+    private long timed(DeviceMatrix in, DeviceMatrix out, boolean profile) {
+        checkPair(in, out);
+        Plan plan = plan(in.rows(), in.cols(), in.precision());
+        lock.lock();
+        try {
+            ensureOpen();
+            List<ClEvent> events = launcher.enqueue(plan, in.buffer(), out.buffer(), in.rows(), in.cols(), profile);
+            long nanos = 0;
+            try {
+                for (ClEvent e : events) {
+                    nanos += e.elapsedNanos();
+                }
+            } finally {
+                events.forEach(ClEvent::close);
+            }
+            queue.finish();
+            return nanos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    ClQueue queue() {
+        return queue;
+    }
+
+    /** Runs a transfer on this engine's queue under its lock. */
+    void transfer(Runnable r) {
+        lock.lock();
+        try {
+            ensureOpen();
+            r.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void requirePrecision(Precision precision) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision must not be null");
+        }
+        if (precision == Precision.FLOAT64 && !device.fp64()) {
+            throw new UnsupportedOperationException("device " + device.name()
+                    + " does not support float64 (no cl_khr_fp64); use float32");
+        }
+    }
+
     private static void requireNonNull(Object o, String name) {
         if (o == null) {
             throw new IllegalArgumentException(name + " must not be null");
@@ -304,10 +501,7 @@ public final class SoftmaxEngine implements AutoCloseable {
 
     /** Runs the computation; after validation, any failure poisons the whole output first. */
     private void runGuarded(Pointer src, Pointer dst, long rows, long cols, Precision precision, Runnable poisonOut) {
-        if (precision == Precision.FLOAT64 && !device.fp64()) {
-            throw new UnsupportedOperationException("device " + device.name()
-                    + " does not support float64 (no cl_khr_fp64); use float32");
-        }
+        requirePrecision(precision);
         if (rows == 0 || cols == 0) {
             return;
         }

@@ -30,7 +30,7 @@ class DeviceVsReferenceTest {
     private final Map<Variant, SoftmaxEngine> forced = new EnumMap<>(Variant.class);
     private SoftmaxEngine auto;
     private SoftmaxEngine split3;
-    private int wg;
+    private SoftmaxEngine chunks3;
 
     @BeforeAll
     void open() {
@@ -39,7 +39,7 @@ class DeviceVsReferenceTest {
             forced.put(v, Engines.open(v, 0));
         }
         split3 = Engines.open(Variant.SPLIT, 3);
-        wg = Planner.defaultWorkGroup(auto.device());
+        chunks3 = Engines.open(Variant.CHUNKS, 3);
     }
 
     @AfterAll
@@ -47,13 +47,25 @@ class DeviceVsReferenceTest {
         auto.close();
         forced.values().forEach(SoftmaxEngine::close);
         split3.close();
+        chunks3.close();
     }
 
     private SoftmaxEngine engine(String name) {
         return switch (name) {
             case "auto" -> auto;
             case "SPLIT/3" -> split3;
+            case "CHUNKS/3" -> chunks3;
             default -> forced.get(Variant.valueOf(name));
+        };
+    }
+
+    /** Whether a forced variant can run rows of this length (the others refuse with a clear error). */
+    static boolean canRun(Variant v, int cols, long elements) {
+        return switch (v) {
+            case ROWS -> cols <= Planner.MAX_ROWS_VARIANT && elements <= 2_000_000;
+            case TILE -> cols <= Planner.MAX_TILE_COLS;
+            case REGISTERS -> cols <= 256 * Planner.MAX_ITEMS;
+            default -> true;
         };
     }
 
@@ -62,7 +74,8 @@ class DeviceVsReferenceTest {
         int wg = 256;
         int regMax = wg * Planner.MAX_ITEMS;
         int[][] shapes = {
-            {1, 1}, {1, 7}, {7, 1}, {3, 31}, {3, 32}, {3, 33}, {5, 63}, {5, 64}, {5, 65},
+            {1, 1}, {1, 7}, {7, 1}, {3, 31}, {3, 32}, {3, 33}, {5, 63}, {5, 64}, {5, 65}, {17, 15}, {33, 16},
+            {1000, 10}, {15, 17},
             {5, wg - 1}, {5, wg}, {5, wg + 1}, {2, 2 * wg + 1}, {3, regMax - 1}, {3, regMax}, {3, regMax + 1},
             {13, 997}, {101, 7}, {2048, 1000}, {100003, 10}, {4, 262147}, {1, 1048583},
         };
@@ -71,15 +84,15 @@ class DeviceVsReferenceTest {
             int rows = s[0];
             int cols = s[1];
             long n = (long) rows * cols;
-            List<String> engines = new ArrayList<>(List.of("auto", "SPLIT"));
-            if (cols <= Planner.MAX_ROWS_VARIANT && n <= 2_000_000) {
-                engines.add("ROWS");
-            }
-            if (cols <= regMax) {
-                engines.add("REGISTERS");
+            List<String> engines = new ArrayList<>(List.of("auto"));
+            for (Variant v : Variant.values()) {
+                if (canRun(v, cols, n)) {
+                    engines.add(v.name());
+                }
             }
             if (cols >= 3) {
                 engines.add("SPLIT/3");
+                engines.add("CHUNKS/3");
             }
             for (String e : engines) {
                 for (Precision p : Precision.values()) {
@@ -114,7 +127,7 @@ class DeviceVsReferenceTest {
     static Stream<Arguments> patterns() {
         List<Arguments> out = new ArrayList<>();
         for (Pattern p : Pattern.values()) {
-            for (String e : List.of("auto", "ROWS", "REGISTERS", "SPLIT", "SPLIT/3")) {
+            for (String e : List.of("auto", "ROWS", "REGISTERS", "VECTOR", "SPLIT", "SPLIT/3", "CHUNKS", "CHUNKS/3")) {
                 for (Precision prec : Precision.values()) {
                     out.add(Arguments.of(p, e, prec));
                 }
@@ -149,8 +162,15 @@ class DeviceVsReferenceTest {
             x[i] = (float) (x[i] / 3 * scale);
         }
         for (Variant v : Variant.values()) {
-            Oracle.check(x, forced.get(v).softmax(x, rows, cols), rows, cols, v + " scale " + scale);
+            if (canRun(v, cols, x.length)) {
+                Oracle.check(x, forced.get(v).softmax(x, rows, cols), rows, cols, v + " scale " + scale);
+            }
         }
+        float[] shortRows = Inputs.floats(Pattern.RANDOM, 300, 20, 12);
+        for (int i = 0; i < shortRows.length; i++) {
+            shortRows[i] = (float) (shortRows[i] / 3 * scale);
+        }
+        Oracle.check(shortRows, forced.get(Variant.TILE).softmax(shortRows, 300, 20), 300, 20, "TILE scale " + scale);
     }
 
     /** Same input, same device: bit-identical output, run after run, in every variant. */
@@ -158,7 +178,7 @@ class DeviceVsReferenceTest {
     @org.junit.jupiter.params.provider.EnumSource(Variant.class)
     void deterministic(Variant v) {
         int rows = 9;
-        int cols = 3001;
+        int cols = v == Variant.TILE ? 61 : 3001;
         float[] x = Inputs.floats(Pattern.OUTLIERS, rows, cols, 5);
         float[] first = forced.get(v).softmax(x, rows, cols);
         for (int i = 0; i < 5; i++) {

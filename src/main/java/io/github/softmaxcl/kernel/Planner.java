@@ -1,27 +1,36 @@
 /*
- * Chooses a kernel variant and its parameters from the row shape and the device's limits. The
- * thresholds are the shipped defaults; a forced variant (tests, verification, benchmarks) still
- * gets parameters that are valid for the shape, or a clear error when the variant cannot run it.
+ * Chooses a kernel variant and its parameters from the row shape and the device. CPUs get the
+ * vector variants (measured on PoCL: explicit vectors make exp run at copy speed, implicit
+ * vectorisation reaches half of it), GPUs the work-group variants. The numbers here are the
+ * shipped defaults; a tuned configuration (see Tuner) replaces them per device. A forced variant
+ * (tests, verification, benchmarks) still gets parameters valid for the shape, or a clear error.
  */
 package io.github.softmaxcl.kernel;
 
 import io.github.softmaxcl.Precision;
 import io.github.softmaxcl.device.DeviceInfo;
+import io.github.softmaxcl.device.DeviceType;
 
 /** Picks a {@link Plan} for a shape on a device. */
 public final class Planner {
-    /** Rows up to this length run one per work-item (no barriers). */
+    /** Rows up to this length use the short-row variants (ROWS on GPUs, TILE on CPUs). */
     public static final long SHORT_ROW = 32;
-    /** Longest row the one-work-item-per-row variant accepts even when forced. */
-    public static final long MAX_ROWS_VARIANT = 4096;
+    /** Longest row TILE compiles in (its private tile is VEC * COLS values). */
+    public static final int MAX_TILE_COLS = 64;
     /** Largest ITEMS value for the private-memory variant. */
     public static final int MAX_ITEMS = 16;
-    /** Online-loop unroll: elements each work-item takes per step. */
+    /** Online-loop unroll of SPLIT: elements each work-item takes per step. */
     public static final int UNROLL = 8;
-    /** Upper bound on elements one work-item folds sequentially in SPLIT: keeps each float sum short. */
+    /** Longest row the one-work-item-per-row ROWS variant accepts even when forced. */
+    public static final long MAX_ROWS_VARIANT = 4096;
+    /** Upper bound on elements one SPLIT work-item folds sequentially: keeps each float sum short. */
     static final long MAX_PER_ITEM = 2048;
-    /** Work-groups per compute unit wanted in flight before rows are split across groups. */
-    static final int GROUPS_PER_CU = 4;
+    /** Work-groups (GPU) or work-items (CPU) per compute unit wanted before rows are split. */
+    static final int PARTS_PER_CU = 4;
+    /** Rows longer than this (bytes) do not stay in a CPU core's cache between VECTOR's passes. */
+    static final long CPU_ROW_CACHE_BYTES = 1L << 20;
+    /** Target chunk of a CHUNKS work-item, in bytes: large enough to stream, small enough to balance. */
+    static final long CPU_CHUNK_BYTES = 256L << 10;
 
     private Planner() {}
 
@@ -34,31 +43,103 @@ public final class Planner {
     }
 
     /**
+     * @param precision element type
+     * @return the default vector width: 64 bytes, one AVX-512 register or one cache line
+     */
+    public static int defaultVec(Precision precision) {
+        return precision == Precision.FLOAT32 ? 16 : 8;
+    }
+
+    /**
+     * @param device a device
+     * @return whether the vector (CPU-oriented) variants are the default there
+     */
+    public static boolean prefersVectors(DeviceInfo device) {
+        return device.type() == DeviceType.CPU;
+    }
+
+    /**
      * Plans a call.
      *
      * @param rows number of rows, &gt;= 1
      * @param cols row length, &gt;= 1
      * @param precision element type
      * @param device the device
-     * @param forced a variant to use, or null to choose by shape
-     * @param forcedSplit groups per row for SPLIT, or 0 to choose
+     * @param forced a variant to use, or null to choose by shape and device
+     * @param forcedSplit parts per row for SPLIT and CHUNKS, or 0 to choose
      * @return the plan
      * @throws IllegalArgumentException if the forced variant cannot run rows of this length
      */
     public static Plan plan(long rows, long cols, Precision precision, DeviceInfo device, Variant forced,
             int forcedSplit) {
+        Variant v = forced != null ? forced : choose(rows, cols, precision, device);
+        return configure(v, rows, cols, precision, device, forcedSplit, defaultVec(precision), 0);
+    }
+
+    private static Variant choose(long rows, long cols, Precision precision, DeviceInfo device) {
+        if (prefersVectors(device)) {
+            if (cols <= SHORT_ROW) {
+                return Variant.TILE;
+            }
+            boolean fits = cols * precision.bytes() <= CPU_ROW_CACHE_BYTES;
+            return fits && rows >= (long) PARTS_PER_CU * device.computeUnits() ? Variant.VECTOR : Variant.CHUNKS;
+        }
         int wg = defaultWorkGroup(device);
-        Variant v = forced != null ? forced
-                : cols <= SHORT_ROW ? Variant.ROWS
+        return cols <= SHORT_ROW ? Variant.ROWS
                 : cols <= (long) wg * MAX_ITEMS ? Variant.REGISTERS
                 : Variant.SPLIT;
+    }
+
+    /**
+     * Builds a valid plan for a given variant, with explicit tunables where given.
+     *
+     * @param v the variant
+     * @param rows rows
+     * @param cols row length
+     * @param precision element type
+     * @param device the device
+     * @param split parts per row for SPLIT/CHUNKS, or 0 to choose
+     * @param vec vector width for vector variants (2, 4, 8 or 16)
+     * @param local local size for ROWS/TILE/VECTOR/CHUNKS, or 0 to choose
+     * @return the plan
+     * @throws IllegalArgumentException if the variant cannot run this shape or a tunable is invalid
+     */
+    public static Plan configure(Variant v, long rows, long cols, Precision precision, DeviceInfo device, int split,
+            int vec, int local) {
+        if (vec != 2 && vec != 4 && vec != 8 && vec != 16) {
+            throw new IllegalArgumentException("vector width must be 2, 4, 8 or 16, got " + vec);
+        }
+        int wg = defaultWorkGroup(device);
+        long parts = (long) PARTS_PER_CU * device.computeUnits();
         switch (v) {
-            case ROWS:
+            case ROWS: {
                 if (cols > MAX_ROWS_VARIANT) {
                     throw new IllegalArgumentException("variant ROWS handles rows of at most " + MAX_ROWS_VARIANT
                             + " elements (one work-item per row), got cols=" + cols);
                 }
-                return new Plan(v, precision, Math.min(64, wg), 1, 1, 1);
+                return new Plan(v, precision, local > 0 ? local : Math.min(64, wg), 1, 1, 1, 1, 0);
+            }
+            case TILE: {
+                if (cols > MAX_TILE_COLS) {
+                    throw new IllegalArgumentException("variant TILE handles rows of at most " + MAX_TILE_COLS
+                            + " elements, got cols=" + cols);
+                }
+                long items = (rows + vec - 1) / vec;
+                return new Plan(v, precision, local > 0 ? local : cpuLocal(items, parts), 1, 1, 1, vec, (int) cols);
+            }
+            case VECTOR:
+                return new Plan(v, precision, local > 0 ? local : cpuLocal(rows, parts), 1, 1, 1, vec, 0);
+            case CHUNKS: {
+                long s = split;
+                if (s <= 0) {
+                    long byBytes = (cols * precision.bytes() + CPU_CHUNK_BYTES - 1) / CPU_CHUNK_BYTES;
+                    long byParallelism = (parts + rows - 1) / rows;
+                    s = Math.max(1, Math.max(byBytes, byParallelism));
+                    s = Math.min(s, Math.max(1, cols / (4L * vec))); // every part at least a few vectors
+                }
+                checkSplit(s);
+                return new Plan(v, precision, local > 0 ? local : cpuLocal(rows * s, parts), 1, 1, (int) s, vec, 0);
+            }
             case REGISTERS: {
                 if (cols > (long) wg * MAX_ITEMS) {
                     throw new IllegalArgumentException("variant REGISTERS holds at most " + (long) wg * MAX_ITEMS
@@ -68,27 +149,34 @@ public final class Planner {
                 if ((long) items * wg < cols) {
                     items <<= 1;
                 }
-                return new Plan(v, precision, wg, items, 1, 1);
+                return new Plan(v, precision, wg, items, 1, 1, 1, 0);
             }
             case SPLIT:
             default: {
-                long steps = Math.max(1, (cols + (long) wg * UNROLL - 1) / ((long) wg * UNROLL));
-                long split;
-                if (forcedSplit > 0) {
-                    split = forcedSplit;
-                } else {
-                    split = Math.max(1, (cols + wg * MAX_PER_ITEM - 1) / (wg * MAX_PER_ITEM));
-                    long wanted = (long) device.computeUnits() * GROUPS_PER_CU;
-                    if (rows * split < wanted) {
-                        split = Math.max(split, (wanted + rows - 1) / rows);
+                long s = split;
+                if (s <= 0) {
+                    long steps = Math.max(1, (cols + (long) wg * UNROLL - 1) / ((long) wg * UNROLL));
+                    s = Math.max(1, (cols + wg * MAX_PER_ITEM - 1) / (wg * MAX_PER_ITEM));
+                    if (rows * s < parts) {
+                        s = Math.max(s, (parts + rows - 1) / rows);
                     }
-                    split = Math.min(split, steps); // every group gets at least one full step
+                    s = Math.min(s, steps); // every group gets at least one full step
                 }
-                if (split > 65536) {
-                    throw new IllegalArgumentException("split must be <= 65536, got " + split);
-                }
-                return new Plan(Variant.SPLIT, precision, wg, 1, UNROLL, (int) split);
+                checkSplit(s);
+                return new Plan(Variant.SPLIT, precision, wg, 1, UNROLL, (int) s, 1, 0);
             }
         }
+    }
+
+    private static void checkSplit(long s) {
+        if (s < 1 || s > 65536) {
+            throw new IllegalArgumentException("split must be between 1 and 65536, got " + s);
+        }
+    }
+
+    /** A local size that still leaves several work-groups per compute unit: 1 to 16, a power of two. */
+    private static int cpuLocal(long items, long parts) {
+        long l = Math.max(1, Math.min(16, items / Math.max(1, parts)));
+        return Integer.highestOneBit((int) l);
     }
 }

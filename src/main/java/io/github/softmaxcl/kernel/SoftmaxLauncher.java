@@ -49,14 +49,17 @@ public final class SoftmaxLauncher implements AutoCloseable {
     private static String[] functions(Plan plan) {
         return switch (plan.variant()) {
             case ROWS -> new String[] {"softmax_rows"};
+            case TILE -> new String[] {"softmax_tile"};
             case REGISTERS -> new String[] {"softmax_registers"};
+            case VECTOR -> new String[] {"softmax_vector"};
             case SPLIT -> new String[] {"softmax_partial", "softmax_finish"};
+            case CHUNKS -> new String[] {"softmax_chunk_partial", "softmax_chunk_finish"};
         };
     }
 
     /**
-     * Enqueues softmax of {@code rows x cols} elements from {@code x} into {@code y}. The kernels
-     * declare both {@code restrict}: {@code y} must be a different buffer from {@code x}.
+     * Enqueues softmax of {@code rows x cols} elements from {@code x} into {@code y}, which may be the
+     * same buffer: every kernel reads each element it writes before writing it, in the same work-item.
      *
      * @param plan the plan
      * @param x input buffer, at least rows*cols elements
@@ -75,25 +78,37 @@ public final class SoftmaxLauncher implements AutoCloseable {
                 case ROWS -> {
                     ClKernel k = programs.kernel(FILE, options, "softmax_rows");
                     k.arg(0, x).arg(1, y).arg(2, rows).arg(3, cols);
-                    long global = (rows + plan.wg() - 1) / plan.wg() * plan.wg();
-                    add(events, k.enqueue(queue, global, plan.wg(), profile));
+                    add(events, k.enqueue(queue, roundUp(rows, plan.wg()), plan.wg(), profile));
+                }
+                case TILE -> {
+                    ClKernel k = programs.kernel(FILE, options, "softmax_tile");
+                    k.arg(0, x).arg(1, y).arg(2, rows);
+                    long items = (rows + plan.vec() - 1) / plan.vec();
+                    add(events, k.enqueue(queue, roundUp(items, plan.wg()), plan.wg(), profile));
                 }
                 case REGISTERS -> {
                     ClKernel k = programs.kernel(FILE, options, "softmax_registers");
                     k.arg(0, x).arg(1, y).arg(2, rows).arg(3, cols);
                     add(events, k.enqueue(queue, rows * plan.wg(), plan.wg(), profile));
                 }
-                case SPLIT -> {
+                case VECTOR -> {
+                    ClKernel k = programs.kernel(FILE, options, "softmax_vector");
+                    k.arg(0, x).arg(1, y).arg(2, rows).arg(3, cols);
+                    add(events, k.enqueue(queue, roundUp(rows, plan.wg()), plan.wg(), profile));
+                }
+                case SPLIT, CHUNKS -> {
+                    boolean groups = plan.variant() == Variant.SPLIT;
                     long chunk = plan.chunk(cols);
-                    long groups = rows * plan.split();
-                    ClBuffer part = scratch(groups * 2 * plan.precision().bytes());
-                    ClKernel p = programs.kernel(FILE, options, "softmax_partial");
+                    long parts = rows * plan.split();
+                    long global = groups ? parts * plan.wg() : roundUp(parts, plan.wg());
+                    ClBuffer part = scratch(parts * 2 * plan.precision().bytes());
+                    ClKernel p = programs.kernel(FILE, options, groups ? "softmax_partial" : "softmax_chunk_partial");
                     p.arg(0, x).arg(1, part).arg(2, rows).arg(3, cols).arg(4, chunk).argInt(5, plan.split());
-                    add(events, p.enqueue(queue, groups * plan.wg(), plan.wg(), profile));
-                    ClKernel f = programs.kernel(FILE, options, "softmax_finish");
+                    add(events, p.enqueue(queue, global, plan.wg(), profile));
+                    ClKernel f = programs.kernel(FILE, options, groups ? "softmax_finish" : "softmax_chunk_finish");
                     f.arg(0, x).arg(1, y).arg(2, part).arg(3, rows).arg(4, cols).arg(5, chunk)
                             .argInt(6, plan.split());
-                    add(events, f.enqueue(queue, groups * plan.wg(), plan.wg(), profile));
+                    add(events, f.enqueue(queue, global, plan.wg(), profile));
                 }
                 default -> throw new IllegalStateException("unknown variant " + plan.variant());
             }
@@ -102,6 +117,31 @@ public final class SoftmaxLauncher implements AutoCloseable {
             throw e;
         }
         return events;
+    }
+
+    /**
+     * Runs the copy kernel over {@code bytes} bytes and returns its device time.
+     *
+     * @param x source
+     * @param y destination
+     * @param bytes bytes to copy, a multiple of 4
+     * @return nanoseconds of kernel execution
+     * @throws io.github.softmaxcl.cl.ClException if the launch fails
+     */
+    public long copyNanos(ClBuffer x, ClBuffer y, long bytes) {
+        int vec = 4;
+        int wg = 256;
+        ClKernel k = programs.kernel("copy.cl", "-DVEC=" + vec, "copy_words");
+        long words = bytes / 4;
+        long items = (words + vec - 1) / vec;
+        k.arg(0, x).arg(1, y).arg(2, words);
+        try (ClEvent e = k.enqueue(queue, (items + wg - 1) / wg * wg, wg, true)) {
+            return e.elapsedNanos();
+        }
+    }
+
+    private static long roundUp(long n, long multiple) {
+        return (n + multiple - 1) / multiple * multiple;
     }
 
     private static void add(List<ClEvent> events, ClEvent e) {

@@ -1,0 +1,25 @@
+/*
+ * One benchmark record: the fields `bench --json` writes and `--compare` reads. GB/s always counts
+ * the ideal softmax traffic, one read and one write of the matrix (2 * rows * cols * bytes).
+ */
+package io.github.softmaxcl.bench;
+
+/**
+ * Measured speed of one shape on one device.
+ *
+ * @param shape ROWSxCOLS
+ * @param dtype float32 or float64
+ * @param device device name
+ * @param variant the kernel plan used
+ * @param kernelMs median kernel-only time (data on the device, event timing)
+ * @param kernelGbps ideal bytes / kernelMs
+ * @param copyGbps the copy kernel's GB/s on the same buffers, same run
+ * @param ratioToCopy kernelGbps / copyGbps
+ * @param e2eMs median end-to-end time from Java arrays to Java arrays
+ * @param e2eGbps ideal bytes / e2eMs
+ * @param referenceMs the CPU reference's time (median)
+ * @param runs timed runs per median
+ */
+public record BenchResult(String shape, String dtype, String device, String variant, double kernelMs,
+        double kernelGbps, double copyGbps, double ratioToCopy, double e2eMs, double e2eGbps, double referenceMs,
+        int runs) {}

@@ -1,0 +1,138 @@
+/*
+ * The measurement behind `./softmax bench`: for one shape, kernel-only softmax and a copy kernel on
+ * the same device buffers (runs alternated, so both see the same machine state), end-to-end calls
+ * from Java arrays, and the CPU reference. Medians after warm-up; every result is also checked
+ * against the reference once, so a fast wrong kernel can never produce a benchmark number.
+ */
+package io.github.softmaxcl.bench;
+
+import io.github.softmaxcl.DeviceMatrix;
+import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.reference.Comparison;
+import io.github.softmaxcl.reference.Inputs;
+import io.github.softmaxcl.reference.ReferenceSoftmax;
+import java.util.Arrays;
+
+/** Runs the benchmark for one shape. */
+public final class Benchmark {
+    private final SoftmaxEngine engine;
+    private final int runs;
+    private final boolean withReference;
+
+    /**
+     * @param engine the engine to measure
+     * @param runs timed runs per median, &gt;= 1
+     * @param withReference whether to time the CPU reference too
+     * @throws IllegalArgumentException if {@code runs < 1}
+     */
+    public Benchmark(SoftmaxEngine engine, int runs, boolean withReference) {
+        if (runs < 1) {
+            throw new IllegalArgumentException("runs must be >= 1, got " + runs);
+        }
+        this.engine = engine;
+        this.runs = runs;
+        this.withReference = withReference;
+    }
+
+    /**
+     * @param shape the shape
+     * @param precision element type
+     * @return the measurements
+     * @throws IllegalStateException if the device result does not match the reference
+     */
+    public BenchResult run(Shape shape, Precision precision) {
+        int rows = shape.rows();
+        int cols = shape.cols();
+        double bytes = 2.0 * shape.elements() * precision.bytes();
+        long[] kernel = new long[runs];
+        long[] copy = new long[runs];
+        long[] e2e = new long[Math.max(3, runs / 2)];
+        double referenceMs = Double.NaN;
+        if (precision == Precision.FLOAT32) {
+            float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
+            float[] y = new float[x.length];
+            try (DeviceMatrix in = engine.upload(x, rows, cols);
+                    DeviceMatrix out = engine.allocate(rows, cols, precision)) {
+                measureKernels(in, out, kernel, copy);
+                out.download(y);
+            }
+            check(x, y, rows, cols);
+            for (int i = 0; i < e2e.length; i++) {
+                long t0 = System.nanoTime();
+                engine.softmax(x, y, rows, cols);
+                e2e[i] = System.nanoTime() - t0;
+            }
+            if (withReference) {
+                referenceMs = timeReference(() -> ReferenceSoftmax.softmax(x, rows, cols), shape);
+            }
+        } else {
+            double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 42);
+            double[] y = new double[x.length];
+            try (DeviceMatrix in = engine.upload(x, rows, cols);
+                    DeviceMatrix out = engine.allocate(rows, cols, precision)) {
+                measureKernels(in, out, kernel, copy);
+                out.download(y);
+            }
+            double[] ref = ReferenceSoftmax.softmax(x, rows, cols);
+            Comparison c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], rows, cols, precision);
+            if (!c.passed()) {
+                throw new IllegalStateException("device result does not match the reference: " + c);
+            }
+            for (int i = 0; i < e2e.length; i++) {
+                long t0 = System.nanoTime();
+                engine.softmax(x, y, rows, cols);
+                e2e[i] = System.nanoTime() - t0;
+            }
+            if (withReference) {
+                referenceMs = timeReference(() -> ReferenceSoftmax.softmax(x, rows, cols), shape);
+            }
+        }
+        double kernelMs = median(kernel) / 1e6;
+        double copyMs = median(copy) / 1e6;
+        double e2eMs = median(e2e) / 1e6;
+        double kernelGbps = bytes / kernelMs / 1e6;
+        double copyGbps = bytes / copyMs / 1e6;
+        return new BenchResult(shape.toString(), precision == Precision.FLOAT32 ? "float32" : "float64",
+                engine.device().name(), engine.plan(rows, cols, precision).toString(), kernelMs, kernelGbps, copyGbps,
+                kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, referenceMs, runs);
+    }
+
+    private void measureKernels(DeviceMatrix in, DeviceMatrix out, long[] kernel, long[] copy) {
+        for (int i = 0; i < 3; i++) { // warm-up: program builds, first touch of the pages
+            engine.kernelNanos(in, out);
+            engine.copyNanos(in, out);
+        }
+        for (int i = 0; i < kernel.length; i++) {
+            copy[i] = engine.copyNanos(in, out);
+            kernel[i] = engine.kernelNanos(in, out); // last, so out holds softmax for the check
+        }
+    }
+
+    private static void check(float[] x, float[] y, int rows, int cols) {
+        double[] ref = ReferenceSoftmax.softmax(x, rows, cols);
+        Comparison c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], rows, cols,
+                Precision.FLOAT32);
+        if (!c.passed()) {
+            throw new IllegalStateException("device result does not match the reference: " + c);
+        }
+    }
+
+    private static double timeReference(Runnable r, Shape shape) {
+        int n = shape.elements() > 50_000_000 ? 1 : 3;
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            t[i] = System.nanoTime() - t0;
+        }
+        return median(t) / 1e6;
+    }
+
+    static double median(long[] values) {
+        long[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    }
+}
