@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * NaN; -inf entries of any other row become exactly 0. The input is never modified. Empty shapes
  * ({@code rows == 0} or {@code cols == 0}) are accepted and do nothing.
  *
+ * <p>Memory: the engine keeps its largest host-to-device staging buffers for reuse until it is
+ * closed. Direct NIO buffers on devices that share memory with the host (PoCL, integrated GPUs)
+ * are used in place (CL_MEM_USE_HOST_PTR): no staging copy at all.
+ *
  * <p>Thread safety: an engine may be shared between threads. Calls are serialised by a lock around
  * each whole operation (upload, kernels, download), because OpenCL kernel objects hold their
  * arguments as shared state. For parallel throughput on one device, use one engine per thread.
@@ -59,6 +63,9 @@ public final class SoftmaxEngine implements AutoCloseable {
     private final ClQueue queue;
     private final ProgramCache programs;
     private final SoftmaxLauncher launcher;
+    /** Staging buffers reused across calls: fresh allocations cost page faults on every call. */
+    private ClBuffer stageIn;
+    private ClBuffer stageOut;
     private boolean closed;
 
     private SoftmaxEngine(Builder b) {
@@ -222,7 +229,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(in, "in");
         requireNonNull(out, "out");
         checkBuffers(in, out, rows, cols);
-        runGuarded(Pointer.to(in.slice()), Pointer.to(out.slice()), rows, cols, Precision.FLOAT32, () -> {
+        runBuffers(in, out, rows, cols, Precision.FLOAT32, () -> {
             for (long i = 0; i < rows * cols; i++) {
                 out.put(out.position() + (int) i, Float.NaN);
             }
@@ -244,7 +251,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(in, "in");
         requireNonNull(out, "out");
         checkBuffers(in, out, rows, cols);
-        runGuarded(Pointer.to(in.slice()), Pointer.to(out.slice()), rows, cols, Precision.FLOAT64, () -> {
+        runBuffers(in, out, rows, cols, Precision.FLOAT64, () -> {
             for (long i = 0; i < rows * cols; i++) {
                 out.put(out.position() + (int) i, Double.NaN);
             }
@@ -499,8 +506,29 @@ public final class SoftmaxEngine implements AutoCloseable {
         }
     }
 
+    /** NIO buffers: zero-copy when both are direct and the device shares the host's memory. */
+    private void runBuffers(Buffer in, Buffer out, long rows, long cols, Precision precision, Runnable poisonOut) {
+        boolean zeroCopy = in.isDirect() && out.isDirect() && device.hostUnifiedMemory() && rows * cols > 0;
+        Pointer src = zeroCopy ? null : Pointer.to(precision == Precision.FLOAT32
+                ? ((FloatBuffer) in).slice() : ((DoubleBuffer) in).slice());
+        Pointer dst = zeroCopy ? null : Pointer.to(precision == Precision.FLOAT32
+                ? ((FloatBuffer) out).slice() : ((DoubleBuffer) out).slice());
+        runGuarded(rows, cols, precision, poisonOut, plan -> {
+            if (zeroCopy) {
+                runZeroCopy(plan, in, out, rows, cols, precision);
+            } else {
+                run(plan, src, dst, rows, cols, precision);
+            }
+        });
+    }
+
     /** Runs the computation; after validation, any failure poisons the whole output first. */
     private void runGuarded(Pointer src, Pointer dst, long rows, long cols, Precision precision, Runnable poisonOut) {
+        runGuarded(rows, cols, precision, poisonOut, plan -> run(plan, src, dst, rows, cols, precision));
+    }
+
+    private void runGuarded(long rows, long cols, Precision precision, Runnable poisonOut,
+            java.util.function.Consumer<Plan> body) {
         requirePrecision(precision);
         if (rows == 0 || cols == 0) {
             return;
@@ -514,7 +542,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            run(plan, src, dst, rows, cols, precision);
+            body.accept(plan);
         } catch (RuntimeException e) {
             poisonOut.run();
             throw e;
@@ -527,21 +555,67 @@ public final class SoftmaxEngine implements AutoCloseable {
         long rowBytes = cols * precision.bytes();
         long chunkRows = Math.min(rows, chunkBytes / rowBytes);
         long bufBytes = chunkRows * rowBytes;
-        try (ClBuffer x = ClBuffer.allocate(context, CL.CL_MEM_READ_ONLY, bufBytes);
-                ClBuffer y = ClBuffer.allocate(context, CL.CL_MEM_READ_WRITE, bufBytes)) {
-            for (long r0 = 0; r0 < rows; r0 += chunkRows) {
-                long n = Math.min(chunkRows, rows - r0);
-                long offset = r0 * rowBytes;
-                long bytes = n * rowBytes;
-                x.write(queue, 0, bytes, src.withByteOffset(offset));
-                if (poison) {
-                    fillNaN(y, bytes, precision);
-                }
-                List<ClEvent> events = launcher.enqueue(plan, x, y, n, cols, false);
-                events.forEach(ClEvent::close);
-                y.read(queue, 0, bytes, dst.withByteOffset(offset));
+        ClBuffer x = stage(true, bufBytes);
+        ClBuffer y = stage(false, bufBytes);
+        for (long r0 = 0; r0 < rows; r0 += chunkRows) {
+            long n = Math.min(chunkRows, rows - r0);
+            long offset = r0 * rowBytes;
+            long bytes = n * rowBytes;
+            x.write(queue, 0, bytes, src.withByteOffset(offset));
+            if (poison) {
+                fillNaN(y, bytes, precision);
+            }
+            launcher.enqueue(plan, x, y, n, cols, false);
+            y.read(queue, 0, bytes, dst.withByteOffset(offset));
+        }
+    }
+
+    private ClBuffer stage(boolean input, long bytes) {
+        ClBuffer b = input ? stageIn : stageOut;
+        if (b == null || b.bytes() < bytes) {
+            if (b != null) {
+                b.close();
+            }
+            b = ClBuffer.allocate(context, CL.CL_MEM_READ_WRITE, bytes);
+            if (input) {
+                stageIn = b;
+            } else {
+                stageOut = b;
             }
         }
+        return b;
+    }
+
+    /**
+     * Zero-copy path for direct buffers on devices that share memory with the host: the kernels
+     * read and write the caller's memory through CL_MEM_USE_HOST_PTR, one chunk of rows at a time.
+     */
+    private void runZeroCopy(Plan plan, Buffer in, Buffer out, long rows, long cols, Precision precision) {
+        long rowBytes = cols * precision.bytes();
+        long chunkRows = Math.min(rows, chunkBytes / rowBytes);
+        for (long r0 = 0; r0 < rows; r0 += chunkRows) {
+            long n = Math.min(chunkRows, rows - r0);
+            int from = (int) (r0 * cols);
+            int to = (int) ((r0 + n) * cols);
+            Buffer inPart = slice(in, from, to);
+            Buffer outPart = slice(out, from, to);
+            try (ClBuffer x = ClBuffer.wrap(context, CL.CL_MEM_READ_ONLY, inPart, precision.bytes());
+                    ClBuffer y = ClBuffer.wrap(context, CL.CL_MEM_READ_WRITE, outPart, precision.bytes())) {
+                if (poison) {
+                    fillNaN(y, n * rowBytes, precision);
+                }
+                launcher.enqueue(plan, x, y, n, cols, false);
+                y.syncToHost(queue, 0, n * rowBytes);
+            }
+        }
+    }
+
+    private static Buffer slice(Buffer b, int from, int to) {
+        if (b instanceof FloatBuffer f) {
+            return f.slice(f.position() + from, to - from);
+        }
+        DoubleBuffer d = (DoubleBuffer) b;
+        return d.slice(d.position() + from, to - from);
     }
 
     private void fillNaN(ClBuffer buffer, long bytes, Precision precision) {
@@ -566,6 +640,12 @@ public final class SoftmaxEngine implements AutoCloseable {
                 return;
             }
             closed = true;
+            if (stageIn != null) {
+                stageIn.close();
+            }
+            if (stageOut != null) {
+                stageOut.close();
+            }
             launcher.close();
             programs.close();
             queue.close();

@@ -17,9 +17,11 @@ package io.github.softmaxcl.bench;
  * @param ratioToCopy kernelGbps / copyGbps
  * @param e2eMs median end-to-end time from Java arrays to Java arrays
  * @param e2eGbps ideal bytes / e2eMs
+ * @param e2eDirectMs median end-to-end time from direct NIO buffers (zero-copy where the device allows)
+ * @param e2eDirectGbps ideal bytes / e2eDirectMs
  * @param referenceMs the CPU reference's time (median)
  * @param runs timed runs per median
  */
 public record BenchResult(String shape, String dtype, String device, String variant, double kernelMs,
-        double kernelGbps, double copyGbps, double ratioToCopy, double e2eMs, double e2eGbps, double referenceMs,
+        double kernelGbps, double copyGbps, double ratioToCopy, double e2eMs, double e2eGbps, double e2eDirectMs, double e2eDirectGbps, double referenceMs,
         int runs) {}

@@ -12,6 +12,10 @@ import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.ReferenceSoftmax;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /** Runs the benchmark for one shape. */
@@ -48,6 +52,7 @@ public final class Benchmark {
         long[] kernel = new long[runs];
         long[] copy = new long[runs];
         long[] e2e = new long[Math.max(3, runs / 2)];
+        long[] direct = new long[e2e.length];
         double referenceMs = Double.NaN;
         if (precision == Precision.FLOAT32) {
             float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
@@ -63,6 +68,16 @@ public final class Benchmark {
                 engine.softmax(x, y, rows, cols);
                 e2e[i] = System.nanoTime() - t0;
             }
+            FloatBuffer dx = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            FloatBuffer dy = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            dx.put(0, x);
+            for (int i = 0; i < direct.length; i++) {
+                long t0 = System.nanoTime();
+                engine.softmax(dx, dy, rows, cols);
+                direct[i] = System.nanoTime() - t0;
+            }
+            dy.get(0, y);
+            check(x, y, rows, cols);
             if (withReference) {
                 referenceMs = timeReference(() -> ReferenceSoftmax.softmax(x, rows, cols), shape);
             }
@@ -84,6 +99,14 @@ public final class Benchmark {
                 engine.softmax(x, y, rows, cols);
                 e2e[i] = System.nanoTime() - t0;
             }
+            DoubleBuffer dx = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            DoubleBuffer dy = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            dx.put(0, x);
+            for (int i = 0; i < direct.length; i++) {
+                long t0 = System.nanoTime();
+                engine.softmax(dx, dy, rows, cols);
+                direct[i] = System.nanoTime() - t0;
+            }
             if (withReference) {
                 referenceMs = timeReference(() -> ReferenceSoftmax.softmax(x, rows, cols), shape);
             }
@@ -91,11 +114,12 @@ public final class Benchmark {
         double kernelMs = median(kernel) / 1e6;
         double copyMs = median(copy) / 1e6;
         double e2eMs = median(e2e) / 1e6;
+        double directMs = median(direct) / 1e6;
         double kernelGbps = bytes / kernelMs / 1e6;
         double copyGbps = bytes / copyMs / 1e6;
         return new BenchResult(shape.toString(), precision == Precision.FLOAT32 ? "float32" : "float64",
                 engine.device().name(), engine.plan(rows, cols, precision).toString(), kernelMs, kernelGbps, copyGbps,
-                kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, referenceMs, runs);
+                kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs, bytes / directMs / 1e6, referenceMs, runs);
     }
 
     private void measureKernels(DeviceMatrix in, DeviceMatrix out, long[] kernel, long[] copy) {

@@ -111,6 +111,26 @@ public final class ClBuffer extends ClObject {
                 "clEnqueueReadBuffer", count + " bytes at " + offset);
     }
 
+    /**
+     * Makes the device's writes visible in the host memory behind a CL_MEM_USE_HOST_PTR buffer, as the
+     * specification requires: a blocking map of the range followed by an unmap. On devices that
+     * share memory with the host this moves no data.
+     *
+     * @param queue the queue
+     * @param offset byte offset
+     * @param count number of bytes
+     * @throws ClException if mapping fails
+     */
+    public void syncToHost(ClQueue queue, long offset, long count) {
+        checkRange(offset, count);
+        int[] err = new int[1];
+        java.nio.ByteBuffer mapped = CL.clEnqueueMapBuffer(queue.handle(), handle(), CL.CL_TRUE, CL.CL_MAP_READ,
+                offset, count, 0, null, null, err);
+        Cl.check(err[0], "clEnqueueMapBuffer", count + " bytes at " + offset);
+        Cl.check(CL.clEnqueueUnmapMemObject(queue.handle(), handle(), mapped, 0, null, null),
+                "clEnqueueUnmapMemObject");
+    }
+
     /** @return the raw handle, valid until close */
     public cl_mem handle() {
         ensureOpen();
