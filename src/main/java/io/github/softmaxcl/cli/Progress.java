@@ -40,6 +40,10 @@ final class Progress {
         if (!enabled || now - start < SHOW_AFTER_NANOS || (drawn && now - lastDraw < REDRAW_NANOS)) {
             return;
         }
+        draw(rowsDone, now);
+    }
+
+    private void draw(long rowsDone, long now) {
         lastDraw = now;
         drawn = true;
         double secs = (now - start) / 1e9;
@@ -52,9 +56,14 @@ final class Progress {
         err.flush();
     }
 
-    /** Ends the line if anything was drawn. */
-    void finish() {
+    /**
+     * Ends the line if anything was drawn, showing the final count (updates in between are throttled).
+     *
+     * @param rowsDone rows written in the end
+     */
+    void finish(long rowsDone) {
         if (drawn) {
+            draw(rowsDone, System.nanoTime());
             err.println();
             err.flush();
         }

@@ -81,14 +81,18 @@ final class RunCommand implements Callable<Integer> {
                                 cols * precision.bytes());
                         StreamingSoftmax.ChunkSource source = main.sourceFilter.apply(reader::readElements);
                         StreamingSoftmax.ChunkSink sink = main.sinkFilter.apply(writer::write);
+                        long[] done = {0};
                         try {
-                            StreamingSoftmax.run(source, sink, engine, precision, rows, cols, per, progress::update);
+                            StreamingSoftmax.run(source, sink, engine, precision, rows, cols, per, n -> {
+                                done[0] = n;
+                                progress.update(n);
+                            });
                         } catch (OutOfMemoryError e) {
                             throw new CommandFailedException("four chunk buffers of " + per + " rows ("
                                     + per * cols * precision.bytes() + " bytes each) do not fit in the JVM's direct"
                                     + " memory; use a smaller --chunk-rows or raise -XX:MaxDirectMemorySize", e);
                         } finally {
-                            progress.finish();
+                            progress.finish(done[0]);
                         }
                     }
                 }
