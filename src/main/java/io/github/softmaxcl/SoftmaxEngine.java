@@ -127,6 +127,14 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     /**
+     * @return the largest device buffer this engine allocates, in bytes: the builder's cap, else the
+     *     device's max allocation bounded by a quarter of its global memory. One row must fit in it.
+     */
+    public long maxChunkBytes() {
+        return chunkBytes;
+    }
+
+    /**
      * The plan this engine would use for a shape.
      *
      * @param rows rows, &gt;= 1

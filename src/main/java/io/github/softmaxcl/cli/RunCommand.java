@@ -1,0 +1,161 @@
+/*
+ * `softmax run IN.npy -o OUT.npy`: softmax along the last axis of a float32 or float64 .npy array of
+ * any rank and any size. The file is streamed in chunks of whole rows through two input and two
+ * output buffers (see StreamingSoftmax), so a file larger than memory runs with a small heap. The
+ * output goes to a temporary file beside OUT.npy that is renamed into place only after the last
+ * row is written: a failure never leaves a partial OUT.npy, and IN.npy is only ever read.
+ */
+package io.github.softmaxcl.cli;
+
+import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.npy.NpyHeader;
+import io.github.softmaxcl.npy.NpyReader;
+import io.github.softmaxcl.npy.NpyWriter;
+import io.github.softmaxcl.verify.FileSample;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** Softmax of a .npy file into another. */
+@Command(name = "run", description = {"Softmax along the last axis of a float32/float64 .npy array of any rank.",
+    "The output has the input's shape and dtype and appears only when complete."})
+final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    /** Bytes per chunk buffer unless --chunk-rows says otherwise; four such buffers are in flight. */
+    static final long DEFAULT_CHUNK_BYTES = 64L << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "IN.npy", description = "Input logits (float32 or float64).")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.npy",
+            description = "Output file; replaced atomically, must not be the input.")
+    Path output;
+
+    @Option(names = {"-d", "--device"}, paramLabel = "SPEC", description = "Device: gpu, cpu, accelerator, P:D or part of a name.")
+    String device;
+
+    @Option(names = "--chunk-rows", paramLabel = "N",
+            description = "Rows per chunk (default: 64 MiB per buffer, within the device's max allocation).")
+    Long chunkRows;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws IOException {
+        validate();
+        PrintWriter err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        try (NpyReader reader = NpyReader.open(input)) {
+            NpyHeader h = reader.header();
+            Precision precision = FileSample.precisionOf(input, h.dtype());
+            long rows = h.rows();
+            long cols = h.cols();
+            String where = "";
+            try (NpyWriter writer = NpyWriter.create(output, h.dtype(), h.shape())) {
+                if (h.elementCount() > 0) {
+                    try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
+                        where = " on " + engine.device().id() + " " + engine.device().name();
+                        long per = chunkRows(engine, rows, cols, precision);
+                        LOG.debug("{} rows x {} cols {}, {} rows per chunk", rows, cols, precision, per);
+                        Progress progress = new Progress(err, !quiet && System.console() != null, rows,
+                                cols * precision.bytes());
+                        StreamingSoftmax.ChunkSource source = main.sourceFilter.apply(reader::readElements);
+                        StreamingSoftmax.ChunkSink sink = main.sinkFilter.apply(writer::write);
+                        long[] done = {0};
+                        try {
+                            StreamingSoftmax.run(source, sink, engine, precision, rows, cols, per, n -> {
+                                done[0] = n;
+                                progress.update(n);
+                            });
+                        } catch (OutOfMemoryError e) {
+                            throw new CommandFailedException("four chunk buffers of " + per + " rows ("
+                                    + per * cols * precision.bytes() + " bytes each) do not fit in the JVM's direct"
+                                    + " memory; use a smaller --chunk-rows or raise -XX:MaxDirectMemorySize", e);
+                        } finally {
+                            progress.finish(done[0]);
+                        }
+                    }
+                }
+                writer.commit();
+            }
+            if (!quiet) {
+                double secs = (System.nanoTime() - t0) / 1e9;
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf(Locale.ROOT, "wrote %s: shape %s %s, %d rows in %.2f s (%.2f GB/s)%s%n", output,
+                        h.shapeString(), h.dtype(), rows, secs, h.dataBytes() / secs / 1e9, where);
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    private void validate() throws IOException {
+        if (!Files.isRegularFile(input)) {
+            throw new ParameterException(spec.commandLine(), Files.exists(input)
+                    ? "input is not a regular file: " + input : "input file not found: " + input);
+        }
+        Path in = input.toRealPath();
+        Path out = output.toAbsolutePath().normalize();
+        if (in.equals(out) || (Files.exists(output) && Files.isSameFile(input, output))) {
+            throw new ParameterException(spec.commandLine(), "-o must not name the input file (" + input
+                    + "): the input is never modified");
+        }
+        Path dir = out.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ParameterException(spec.commandLine(), "output directory does not exist: " + dir);
+        }
+        if (chunkRows != null && chunkRows < 1) {
+            throw new ParameterException(spec.commandLine(), "--chunk-rows must be >= 1, got " + chunkRows);
+        }
+    }
+
+    /**
+     * Rows per chunk: --chunk-rows, else what fits in the default buffer budget; never more than the
+     * engine's largest buffer or a Java buffer's 2 GiB allows. One row is the minimum: a row that
+     * alone exceeds the limit cannot run, and the message says what the limit is.
+     */
+    private long chunkRows(SoftmaxEngine engine, long rows, long cols, Precision precision) {
+        long rowBytes = Math.multiplyExact(cols, (long) precision.bytes());
+        long limit = Math.min(engine.maxChunkBytes(), Integer.MAX_VALUE - 64);
+        if (rowBytes > limit) {
+            throw new CommandFailedException("one row of " + cols + " " + precision.name().toLowerCase(Locale.ROOT)
+                    + " elements is " + rowBytes + " bytes, more than the largest chunk buffer on "
+                    + engine.device().name() + " (" + limit + " bytes: the device's max allocation, a quarter of"
+                    + " its memory, and 2 GiB per Java buffer); rows of at most " + limit / precision.bytes()
+                    + " elements can run");
+        }
+        long maxRows = limit / rowBytes;
+        long per;
+        if (chunkRows != null) {
+            per = chunkRows;
+            if (per > maxRows) {
+                LOG.warn("--chunk-rows {} exceeds the device buffer limit; using {} rows per chunk", per, maxRows);
+                per = maxRows;
+            }
+        } else {
+            long budget = Math.min(DEFAULT_CHUNK_BYTES, Runtime.getRuntime().maxMemory() / 8);
+            per = Math.max(1, Math.min(maxRows, budget / rowBytes));
+        }
+        return Math.min(per, rows);
+    }
+}

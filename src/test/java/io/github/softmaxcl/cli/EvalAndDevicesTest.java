@@ -1,0 +1,82 @@
+/*
+ * `eval` prints the article's numbers in the article's format; `devices` lists the device and marks
+ * the default, as a table and as JSON.
+ */
+package io.github.softmaxcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.softmaxcl.device.DeviceInfo;
+import io.github.softmaxcl.device.Devices;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EvalAndDevicesTest {
+    private static String eval(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "eval";
+        System.arraycopy(args, 0, all, 1, args.length);
+        Cli.Result r = Cli.run(all);
+        assertEquals(0, r.code(), r.toString());
+        return r.out().strip();
+    }
+
+    @Test
+    void theArticlesExamplesInFloat64() {
+        assertEquals("[1.52299795e-08, 9.99999985e-01, 5.10908895e-12]", eval("13", "31", "5"));
+        assertEquals("[3.72007598e-44, 1.00000000e+00, 3.72007598e-44]", eval("0", "100", "0"));
+    }
+
+    @Test
+    void float32ShowsSinglePrecisionRounding() {
+        // 0.999999985 is not a float: the nearest one is 1.
+        assertEquals("[1.52299791e-08, 1.00000000e+00, 5.10908937e-12]", eval("--float32", "13", "31", "5"));
+    }
+
+    @Test
+    void infinitiesAndNan() {
+        assertEquals("[0.00000000e+00, 5.00000000e-01, 5.00000000e-01]", eval("-inf", "2", "2"));
+        assertEquals("[nan, nan]", eval("1", "inf"));
+        assertEquals("[nan, nan, nan]", eval("nan", "-3", "4"));
+        assertEquals("[1.00000000e+00]", eval("-7.5e3"));
+    }
+
+    @Test
+    void logSoftmaxComesFromTheReferenceWithANote() {
+        Cli.Result r = Cli.run("eval", "--log", "0", "0");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("[-6.93147181e-01, -6.93147181e-01]", r.out().strip());
+        assertTrue(r.err().contains("CPU reference"), r.toString());
+    }
+
+    @Test
+    void devicesTableMarksTheDefault() {
+        DeviceInfo def = Devices.select(null);
+        Cli.Result r = Cli.run("devices");
+        assertEquals(0, r.code(), r.toString());
+        String line = r.out().lines().filter(l -> l.contains(def.name())).findFirst().orElseThrow();
+        assertTrue(line.startsWith("* " + def.id()), line);
+        assertTrue(line.contains(def.openclCVersion()), line);
+    }
+
+    @Test
+    void devicesJsonHasEveryFieldAndOneDefault() throws Exception {
+        Cli.Result r = Cli.run("devices", "--json");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode array = new ObjectMapper().readTree(r.out());
+        assertEquals(Devices.discover().size(), array.size());
+        int defaults = 0;
+        for (JsonNode d : array) {
+            for (String f : List.of("id", "platform", "name", "type", "computeUnits", "clockMhz", "globalMemBytes",
+                    "localMemBytes", "maxAllocBytes", "fp64", "openclCVersion", "default")) {
+                assertTrue(d.has(f), f + " missing in " + d);
+            }
+            assertTrue(d.get("globalMemBytes").asLong() > 0);
+            defaults += d.get("default").asBoolean() ? 1 : 0;
+        }
+        assertEquals(1, defaults);
+    }
+}

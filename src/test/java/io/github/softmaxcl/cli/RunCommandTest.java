@@ -1,0 +1,236 @@
+/*
+ * `run`: streamed in chunks it gives the same bytes as an in-memory run, for any rank and both
+ * precisions; degenerate shapes work; and a failure in the middle (unreadable input, full disk)
+ * exits 1 and leaves neither an output file nor a temporary file, and an existing output untouched.
+ */
+package io.github.softmaxcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.npy.NpyDType;
+import io.github.softmaxcl.npy.NpyReader;
+import io.github.softmaxcl.npy.NpyWriter;
+import io.github.softmaxcl.reference.Inputs;
+import io.github.softmaxcl.verify.BackendFactory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+    private static SoftmaxEngine engine;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void open() {
+        engine = SoftmaxEngine.create();
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    private Path floats(String name, long[] shape, Inputs.Pattern pattern) throws IOException {
+        int cols = (int) shape[shape.length - 1];
+        int rows = (int) (java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b) / Math.max(1, cols));
+        Path p = dir.resolve(name);
+        NpyWriter.writeFloats(p, shape, Inputs.floats(pattern, rows, cols, 7));
+        return p;
+    }
+
+    /** What an in-memory run gives: the whole array through the engine at once, written by NpyWriter. */
+    private Path inMemory(Path in) throws IOException {
+        Path out = dir.resolve("expected-" + in.getFileName());
+        try (NpyReader r = NpyReader.open(in)) {
+            long[] shape = r.header().shape();
+            int rows = (int) r.header().rows();
+            int cols = (int) r.header().cols();
+            if (r.header().dtype() == NpyDType.FLOAT32) {
+                NpyWriter.writeFloats(out, shape, engine.softmax(r.readAllFloats(), rows, cols));
+            } else {
+                NpyWriter.writeDoubles(out, shape, engine.softmax(r.readAllDoubles(), rows, cols));
+            }
+        }
+        return out;
+    }
+
+    private static void assertSameBytes(Path expected, Path actual) throws IOException {
+        assertArrayEquals(Files.readAllBytes(expected), Files.readAllBytes(actual), actual + " vs " + expected);
+    }
+
+    private void assertOnlyFiles(String... names) throws IOException {
+        try (var s = Files.list(dir)) {
+            assertEquals(java.util.Set.of(names), s.map(p -> p.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toSet()), "files in " + dir);
+        }
+    }
+
+    @Test
+    void chunkedRunGivesTheBytesOfAnInMemoryRunForARank3Float32Array() throws IOException {
+        Path in = floats("in.npy", new long[] {5, 41, 37}, Inputs.Pattern.ADVERSARIAL); // 205 rows
+        Path out = dir.resolve("out.npy");
+        Cli.Result r = Cli.run("run", in.toString(), "-o", out.toString(), "--chunk-rows", "7");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("shape (5, 41, 37) float32"), r.toString());
+        assertSameBytes(inMemory(in), out);
+        Path whole = dir.resolve("whole.npy");
+        assertEquals(0, Cli.run("run", in.toString(), "-o", whole.toString(), "-q").code());
+        assertSameBytes(out, whole);
+    }
+
+    @Test
+    void chunkedRunOfFloat64WithRowsOfTheRegistersVariant() throws IOException {
+        Path in = dir.resolve("in64.npy");
+        NpyWriter.writeDoubles(in, new long[] {100, 300}, Inputs.doubles(Inputs.Pattern.OUTLIERS, 100, 300, 3));
+        Path out = dir.resolve("out64.npy");
+        // 100 rows in chunks of 33: the last chunk is short (one row).
+        Cli.Result r = Cli.run("run", in.toString(), "-o", out.toString(), "--chunk-rows", "33");
+        assertEquals(0, r.code(), r.toString());
+        assertSameBytes(inMemory(in), out);
+        try (NpyReader o = NpyReader.open(out)) {
+            assertEquals(NpyDType.FLOAT64, o.header().dtype());
+        }
+    }
+
+    @Test
+    void scalarOneDimensionalAndEmptyArrays() throws IOException {
+        Path scalar = dir.resolve("scalar.npy");
+        NpyWriter.writeDoubles(scalar, new long[0], new double[] {-3.5});
+        Path nanScalar = dir.resolve("nan.npy");
+        NpyWriter.writeFloats(nanScalar, new long[0], new float[] {Float.NaN});
+        Path vector = dir.resolve("vector.npy");
+        NpyWriter.writeFloats(vector, new long[] {3}, new float[] {13, 31, 5});
+        Path empty = dir.resolve("empty.npy");
+        NpyWriter.writeFloats(empty, new long[] {0, 5}, new float[0]);
+        Path emptyRows = dir.resolve("emptyrows.npy");
+        NpyWriter.writeDoubles(emptyRows, new long[] {4, 0}, new double[0]);
+        for (Path p : List.of(scalar, nanScalar, vector, empty, emptyRows)) {
+            Path o = dir.resolve("o-" + p.getFileName());
+            Cli.Result r = Cli.run("run", p.toString(), "-o", o.toString());
+            assertEquals(0, r.code(), r.toString());
+            try (NpyReader a = NpyReader.open(p); NpyReader b = NpyReader.open(o)) {
+                assertArrayEquals(a.header().shape(), b.header().shape());
+                assertEquals(a.header().dtype(), b.header().dtype());
+            }
+        }
+        try (NpyReader r = NpyReader.open(dir.resolve("o-scalar.npy"))) {
+            assertArrayEquals(new double[] {1.0}, r.readAllDoubles());
+        }
+        try (NpyReader r = NpyReader.open(dir.resolve("o-nan.npy"))) {
+            assertTrue(Float.isNaN(r.readAllFloats()[0]));
+        }
+        try (NpyReader r = NpyReader.open(dir.resolve("o-vector.npy"))) {
+            float[] y = r.readAllFloats();
+            assertEquals(1.0f, y[1], 1e-6f);
+            assertEquals(1.523e-8, y[0], 1e-11);
+        }
+    }
+
+    @Test
+    void float16IsRefusedClearly() throws IOException {
+        Path in = dir.resolve("half.npy");
+        try (NpyWriter w = NpyWriter.create(in, NpyDType.FLOAT16, new long[] {2})) {
+            w.write(ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()));
+            w.commit();
+        }
+        Cli.Result r = Cli.run("run", in.toString(), "-o", dir.resolve("o.npy").toString());
+        assertEquals(Main.FAILURE, r.code(), r.toString());
+        assertTrue(r.err().contains("float16 input is not supported yet"), r.toString());
+        assertOnlyFiles("half.npy");
+    }
+
+    @Test
+    void anInputThatBreaksOnTheThirdChunkLeavesNoOutput() throws IOException {
+        Path in = floats("in.npy", new long[] {100, 50}, Inputs.Pattern.RANDOM);
+        byte[] before = Files.readAllBytes(in);
+        AtomicInteger reads = new AtomicInteger();
+        UnaryOperator<StreamingSoftmax.ChunkSource> failOnThird = src -> (first, dst) -> {
+            if (reads.incrementAndGet() == 3) {
+                throw new IOException("simulated read error: input is unreadable");
+            }
+            src.read(first, dst);
+        };
+        Main main = new Main(BackendFactory.ENGINE_VARIANTS, failOnThird, UnaryOperator.identity());
+        Cli.Result r = Cli.run(main, "run", in.toString(), "-o", dir.resolve("out.npy").toString(),
+                "--chunk-rows", "10");
+        assertEquals(Main.FAILURE, r.code(), r.toString());
+        assertTrue(r.err().contains("simulated read error"), r.toString());
+        assertFalse(r.err().contains("\tat "), r.toString());
+        assertOnlyFiles("in.npy");
+        assertArrayEquals(before, Files.readAllBytes(in));
+    }
+
+    @Test
+    void anInputTruncatedWhileRunningLeavesNoOutput() throws IOException {
+        Path in = floats("in.npy", new long[] {100, 50}, Inputs.Pattern.RANDOM);
+        AtomicInteger reads = new AtomicInteger();
+        // The header was validated at open; the file then shrinks under the reader, as when another
+        // process truncates it. The real NpyReader must notice, not produce zeros.
+        UnaryOperator<StreamingSoftmax.ChunkSource> truncate = src -> (first, dst) -> {
+            if (reads.incrementAndGet() == 3) {
+                try (FileChannel ch = FileChannel.open(in, StandardOpenOption.WRITE)) {
+                    ch.truncate(ch.size() / 2);
+                }
+            }
+            src.read(first, dst);
+        };
+        Main main = new Main(BackendFactory.ENGINE_VARIANTS, truncate, UnaryOperator.identity());
+        Cli.Result r = Cli.run(main, "run", in.toString(), "-o", dir.resolve("out.npy").toString(),
+                "--chunk-rows", "10");
+        assertEquals(Main.FAILURE, r.code(), r.toString());
+        assertTrue(r.err().contains("truncated"), r.toString());
+        assertOnlyFiles("in.npy");
+    }
+
+    @Test
+    void aFullDiskLeavesTheExistingOutputUntouched() throws IOException {
+        Path in = floats("in.npy", new long[] {100, 50}, Inputs.Pattern.RANDOM);
+        Path out = dir.resolve("out.npy");
+        Files.writeString(out, "previous result");
+        AtomicInteger writes = new AtomicInteger();
+        UnaryOperator<StreamingSoftmax.ChunkSink> diskFull = sink -> buf -> {
+            if (writes.incrementAndGet() == 3) {
+                throw new IOException("No space left on device");
+            }
+            sink.write(buf);
+        };
+        Main main = new Main(BackendFactory.ENGINE_VARIANTS, UnaryOperator.identity(), diskFull);
+        Cli.Result r = Cli.run(main, "run", in.toString(), "-o", out.toString(), "--chunk-rows", "10");
+        assertEquals(Main.FAILURE, r.code(), r.toString());
+        assertTrue(r.err().contains("No space left on device"), r.toString());
+        assertEquals("previous result", Files.readString(out));
+        assertOnlyFiles("in.npy", "out.npy");
+    }
+
+    @Test
+    void generateIsReproducibleAndStreamsBlocks() throws IOException {
+        Path a = dir.resolve("a.npy");
+        Path b = dir.resolve("b.npy");
+        // 3000 x 1000 is three generation blocks.
+        assertEquals(0, Cli.run("generate", a.toString(), "--shape", "3x1000x1000", "--seed", "5").code());
+        assertEquals(0, Cli.run("generate", b.toString(), "--shape", "3x1000x1000", "--seed", "5").code());
+        assertSameBytes(a, b);
+        try (NpyReader r = NpyReader.open(a)) {
+            assertArrayEquals(new long[] {3, 1000, 1000}, r.header().shape());
+            float[] x = r.readAllFloats();
+            // Blocks get different seeds: the second block is not a copy of the first.
+            assertFalse(x[0] == x[1_048_576] && x[1] == x[1_048_577]);
+        }
+    }
+}
