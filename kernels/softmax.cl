@@ -13,9 +13,11 @@
  *                      row per vector lane, so max, exp, sum and scale are all vector operations.
  *   softmax_registers  GPU, rows up to WG * ITEMS: one work-group per row, the row held in private
  *                      memory: one read and one write of each element.
- *   softmax_vector     CPU, any row that fits in cache: one work-item per row, VEC-wide vectors over a
- *                      64-byte-aligned body plus a padded head and tail vector; max, exp-and-sum and
- *                      scale passes (the last two hit cache), so DRAM sees one read and one write.
+ *   softmax_vector     CPU, any row that fits in cache: one work-item per row, VEC-wide vectors plus
+ *                      one padded tail vector; max, exp-and-sum and scale passes (the last two hit
+ *                      cache), so DRAM sees one read and one write. Vectors start at the row's first
+ *                      element, not at an aligned address, so the order of every sum depends on
+ *                      column indices alone: chunked, direct and array runs give the same bits.
  *   softmax_partial +  GPU, long rows, few rows: SPLIT work-groups per row each compute a running
  *   softmax_finish     (max, sum) (the online normaliser of Milakov & Gimelshein, 2018); stage two
  *                      combines the SPLIT pairs and normalises: two reads and one write.
@@ -287,12 +289,6 @@ inline real hsum16(real16 v) { return hsum8(v.lo + v.hi); }
 #define HMAX CAT(hmax, VEC)
 #define HSUM CAT(hsum, VEC)
 
-/* Elements from p to the next 64-byte boundary: vectors after it never straddle a cache line. */
-inline uint head_length(__global const real *p, ulong n) {
-    const ulong h = ((64 - ((ulong)p & 63)) & 63) / sizeof(real);
-    return (uint)min(h, n);
-}
-
 /* Up to VEC - 1 elements as one vector, padded with -inf (which contributes exactly 0). */
 inline realv load_part(__global const real *p, uint n) {
     realv v = (realv)(-INFINITY);
@@ -344,29 +340,23 @@ __kernel void softmax_vector(__global const real *x, __global real *y, const ulo
     }
     __global const real *xr = x + r * cols;
     __global real *yr = y + r * cols;
-    const uint head = head_length(xr, cols);
-    __global const real *xb = xr + head;
-    __global real *yb = yr + head;
-    const ulong nv = (cols - head) / VEC;
-    const uint tail = (uint)(cols - head - nv * VEC);
+    const ulong nv = cols / VEC;
+    const uint tail = (uint)(cols - nv * VEC);
 
-    realv hv = load_part(xr, head);
-    realv tv = load_part(xb + nv * VEC, tail);
-    realv mv = fmax(fmax(hv, tv), (realv)(REAL_LOWEST));
+    realv tv = load_part(xr + nv * VEC, tail);
+    realv mv = fmax(tv, (realv)(REAL_LOWEST));
     for (ulong j = 0; j < nv; j++) {
-        mv = fmax(mv, VLOAD(j, xb));
+        mv = fmax(mv, VLOAD(j, xr));
     }
     const real m = HMAX(mv);
 
-    hv = exp(hv - m);
     tv = exp(tv - m);
-    const realv sv = exp_store_sum(xb, yb, nv, m) + (hv + tv);
+    const realv sv = exp_store_sum(xr, yr, nv, m) + tv;
     const realv inv = (realv)((real)1 / HSUM(sv));
     for (ulong j = 0; j < nv; j++) {
-        VSTORE(VLOAD(j, yb) * inv, j, yb);
+        VSTORE(VLOAD(j, yr) * inv, j, yr);
     }
-    store_part(yr, hv * inv, head);
-    store_part(yb + nv * VEC, tv * inv, tail);
+    store_part(yr + nv * VEC, tv * inv, tail);
 }
 
 /* ---- softmax_tile: VEC short rows per work-item, one row per lane --------------------------- */
@@ -437,16 +427,13 @@ __kernel void softmax_chunk_partial(__global const real *restrict x, __global re
     const ulong g = gid % split;
     const ulong begin = min(g * chunk, cols);
     const ulong n = min(begin + chunk, cols) - begin;
-    __global const real *xc = x + r * cols + begin;
-    const uint head = head_length(xc, n);
-    __global const real *xb = xc + head;
-    const ulong nv = (n - head) / VEC;
-    const uint tail = (uint)(n - head - nv * VEC);
+    __global const real *xb = x + r * cols + begin;
+    const ulong nv = n / VEC;
+    const uint tail = (uint)(n - nv * VEC);
 
-    const realv hv = load_part(xc, head);
     const realv tv = load_part(xb + nv * VEC, tail);
-    real m = HMAX(fmax(fmax(hv, tv), (realv)(REAL_LOWEST)));
-    realv s = exp(hv - m) + exp(tv - m);
+    real m = HMAX(fmax(tv, (realv)(REAL_LOWEST)));
+    realv s = exp(tv - m);
     /* Online over blocks of vectors: rescale only when a block raises the max. */
     for (ulong j = 0; j < nv; j += SUM_BLOCK) {
         const ulong end = min(nv, j + SUM_BLOCK);
@@ -487,16 +474,12 @@ __kernel void softmax_chunk_finish(__global const real *x, __global real *y, __g
 
     const ulong begin = min(g * chunk, cols);
     const ulong n = min(begin + chunk, cols) - begin;
-    __global const real *xc = x + r * cols + begin;
-    __global real *yc = y + r * cols + begin;
-    const uint head = head_length(xc, n);
-    __global const real *xb = xc + head;
-    __global real *yb = yc + head;
-    const ulong nv = (n - head) / VEC;
-    const uint tail = (uint)(n - head - nv * VEC);
+    __global const real *xb = x + r * cols + begin;
+    __global real *yb = y + r * cols + begin;
+    const ulong nv = n / VEC;
+    const uint tail = (uint)(n - nv * VEC);
     for (ulong j = 0; j < nv; j++) {
         VSTORE(exp(VLOAD(j, xb) - m) * inv, j, yb);
     }
-    store_part(yc, exp(load_part(xc, head) - m) * inv, head);
     store_part(yb + nv * VEC, exp(load_part(xb + nv * VEC, tail) - m) * inv, tail);
 }

@@ -1,9 +1,14 @@
 /*
- * Chooses a kernel variant and its parameters from the row shape and the device. CPUs get the
+ * Chooses a kernel variant and its parameters from the row length and the device. CPUs get the
  * vector variants (measured on PoCL: explicit vectors make exp run at copy speed, implicit
  * vectorisation reaches half of it), GPUs the work-group variants. The numbers here are the
  * shipped defaults; a tuned configuration (see Tuner) replaces them per device. A forced variant
  * (tests, verification, benchmarks) still gets parameters valid for the shape, or a clear error.
+ *
+ * Everything that changes results (variant, vector width, split) depends on the row length, the
+ * precision and the device only, never on the number of rows: a batch processed in chunks gives
+ * the same bits as the same batch in one call. The row count only sets local sizes, which do not
+ * change any work-item's arithmetic.
  */
 package io.github.softmaxcl.kernel;
 
@@ -23,13 +28,16 @@ public final class Planner {
     public static final int UNROLL = 8;
     /** Longest row the one-work-item-per-row ROWS variant accepts even when forced. */
     public static final long MAX_ROWS_VARIANT = 4096;
-    /** Upper bound on elements one SPLIT work-item folds sequentially: keeps each float sum short. */
-    static final long MAX_PER_ITEM = 2048;
+    /**
+     * Elements per SPLIT work-item: 64 per lane keeps each sequential float sum short and gives a
+     * 16M-element row 1024 work-groups of 256, enough to fill a large GPU.
+     */
+    static final long GPU_PER_ITEM = 64;
     /** Work-groups (GPU) or work-items (CPU) per compute unit wanted before rows are split. */
     static final int PARTS_PER_CU = 4;
     /** Rows longer than this (bytes) do not stay in a CPU core's cache between VECTOR's passes. */
     static final long CPU_ROW_CACHE_BYTES = 1L << 20;
-    /** Target chunk of a CHUNKS work-item, in bytes: large enough to stream, small enough to balance. */
+    /** Target chunk of a CHUNKS work-item, in bytes: a few per core even for a single 16M row. */
     static final long CPU_CHUNK_BYTES = 256L << 10;
 
     private Planner() {}
@@ -81,8 +89,7 @@ public final class Planner {
             if (cols <= SHORT_ROW) {
                 return Variant.TILE;
             }
-            boolean fits = cols * precision.bytes() <= CPU_ROW_CACHE_BYTES;
-            return fits && rows >= (long) PARTS_PER_CU * device.computeUnits() ? Variant.VECTOR : Variant.CHUNKS;
+            return cols * precision.bytes() <= CPU_ROW_CACHE_BYTES ? Variant.VECTOR : Variant.CHUNKS;
         }
         int wg = defaultWorkGroup(device);
         return cols <= SHORT_ROW ? Variant.ROWS
@@ -132,10 +139,7 @@ public final class Planner {
             case CHUNKS: {
                 long s = split;
                 if (s <= 0) {
-                    long byBytes = (cols * precision.bytes() + CPU_CHUNK_BYTES - 1) / CPU_CHUNK_BYTES;
-                    long byParallelism = (parts + rows - 1) / rows;
-                    s = Math.max(1, Math.max(byBytes, byParallelism));
-                    s = Math.min(s, Math.max(1, cols / (4L * vec))); // every part at least a few vectors
+                    s = Math.max(1, (cols * precision.bytes() + CPU_CHUNK_BYTES - 1) / CPU_CHUNK_BYTES);
                 }
                 checkSplit(s);
                 return new Plan(v, precision, local > 0 ? local : cpuLocal(rows * s, parts), 1, 1, (int) s, vec, 0);
@@ -155,12 +159,7 @@ public final class Planner {
             default: {
                 long s = split;
                 if (s <= 0) {
-                    long steps = Math.max(1, (cols + (long) wg * UNROLL - 1) / ((long) wg * UNROLL));
-                    s = Math.max(1, (cols + wg * MAX_PER_ITEM - 1) / (wg * MAX_PER_ITEM));
-                    if (rows * s < parts) {
-                        s = Math.max(s, (parts + rows - 1) / rows);
-                    }
-                    s = Math.min(s, steps); // every group gets at least one full step
+                    s = Math.max(1, (cols + (long) wg * GPU_PER_ITEM - 1) / ((long) wg * GPU_PER_ITEM));
                 }
                 checkSplit(s);
                 return new Plan(Variant.SPLIT, precision, wg, 1, UNROLL, (int) s, 1, 0);

@@ -32,8 +32,13 @@ class EvalAndDevicesTest {
 
     @Test
     void float32ShowsSinglePrecisionRounding() {
-        // 0.999999985 is not a float: the nearest one is 1.
-        assertEquals("[1.52299791e-08, 1.00000000e+00, 5.10908937e-12]", eval("--float32", "13", "31", "5"));
+        // 0.999999985 is not a float: the nearest one is 1. The small entries carry float32 error
+        // (within the stated 2e-5 relative tolerance), so they are checked numerically.
+        String out = eval("--float32", "13", "31", "5");
+        String[] parts = out.substring(1, out.length() - 1).split(", ");
+        assertEquals("1.00000000e+00", parts[1], out);
+        assertEquals(1.52299795e-08, Double.parseDouble(parts[0]), 1.52299795e-08 * 2e-5, out);
+        assertEquals(5.10908895e-12, Double.parseDouble(parts[2]), 5.10908895e-12 * 2e-5, out);
     }
 
     @Test
