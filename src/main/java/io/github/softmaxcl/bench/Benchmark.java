@@ -20,6 +20,10 @@ import java.util.Arrays;
 
 /** Runs the benchmark for one shape. */
 public final class Benchmark {
+    /** Input plus output bytes that rotation keeps in flight: twice a 32 MiB last-level cache. */
+    static final long ROTATE_BYTES = 64L << 20;
+    static final int MAX_PAIRS = 64;
+
     private final SoftmaxEngine engine;
     private final int runs;
     private final boolean withReference;
@@ -57,10 +61,10 @@ public final class Benchmark {
         if (precision == Precision.FLOAT32) {
             float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
             float[] y = new float[x.length];
-            try (DeviceMatrix in = engine.upload(x, rows, cols);
-                    DeviceMatrix out = engine.allocate(rows, cols, precision)) {
-                measureKernels(in, out, kernel, copy);
-                out.download(y);
+            try (Rotation r = new Rotation(engine, shape, precision)) {
+                r.upload(m -> m.upload(x));
+                measureKernels(r, kernel, copy);
+                r.last().download(y);
             }
             check(x, y, rows, cols);
             for (int i = 0; i < e2e.length; i++) {
@@ -84,10 +88,10 @@ public final class Benchmark {
         } else {
             double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 42);
             double[] y = new double[x.length];
-            try (DeviceMatrix in = engine.upload(x, rows, cols);
-                    DeviceMatrix out = engine.allocate(rows, cols, precision)) {
-                measureKernels(in, out, kernel, copy);
-                out.download(y);
+            try (Rotation r = new Rotation(engine, shape, precision)) {
+                r.upload(m -> m.upload(x));
+                measureKernels(r, kernel, copy);
+                r.last().download(y);
             }
             double[] ref = ReferenceSoftmax.softmax(x, rows, cols);
             Comparison c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], rows, cols, precision);
@@ -122,14 +126,71 @@ public final class Benchmark {
                 kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs, bytes / directMs / 1e6, referenceMs, runs);
     }
 
-    private void measureKernels(DeviceMatrix in, DeviceMatrix out, long[] kernel, long[] copy) {
-        for (int i = 0; i < 3; i++) { // warm-up: program builds, first touch of the pages
-            engine.kernelNanos(in, out);
-            engine.copyNanos(in, out);
+    private void measureKernels(Rotation r, long[] kernel, long[] copy) {
+        for (int i = 0; i < Math.max(3, r.size()); i++) { // warm-up: builds, first touch of every page
+            engine.kernelNanos(r.in(i), r.out(i));
+            engine.copyNanos(r.in(i), r.out(i));
         }
         for (int i = 0; i < kernel.length; i++) {
-            copy[i] = engine.copyNanos(in, out);
-            kernel[i] = engine.kernelNanos(in, out); // last, so out holds softmax for the check
+            copy[i] = engine.copyNanos(r.in(i), r.out(i));
+            kernel[i] = engine.kernelNanos(r.in(i), r.out(i));
+        }
+        // The checked result comes from the pair used last, after a softmax ran on it.
+        engine.kernelNanos(r.in(kernel.length - 1), r.out(kernel.length - 1));
+        r.markLast(kernel.length - 1);
+    }
+
+    /**
+     * Enough (in, out) pairs that consecutive runs never find their data in the last-level cache:
+     * shapes smaller than {@link #ROTATE_BYTES} are rotated over several copies.
+     */
+    private static final class Rotation implements AutoCloseable {
+        private final java.util.List<DeviceMatrix> ins = new java.util.ArrayList<>();
+        private final java.util.List<DeviceMatrix> outs = new java.util.ArrayList<>();
+        private int last;
+
+        Rotation(SoftmaxEngine engine, Shape shape, Precision precision) {
+            long bytes = shape.elements() * precision.bytes();
+            int pairs = (int) Math.min(MAX_PAIRS, Math.max(1, (ROTATE_BYTES + bytes - 1) / bytes));
+            try {
+                for (int i = 0; i < pairs; i++) {
+                    ins.add(engine.allocate(shape.rows(), shape.cols(), precision));
+                    outs.add(engine.allocate(shape.rows(), shape.cols(), precision));
+                }
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        void upload(java.util.function.Consumer<DeviceMatrix> up) {
+            ins.forEach(up);
+        }
+
+        int size() {
+            return ins.size();
+        }
+
+        DeviceMatrix in(int i) {
+            return ins.get(i % ins.size());
+        }
+
+        DeviceMatrix out(int i) {
+            return outs.get(i % outs.size());
+        }
+
+        void markLast(int i) {
+            last = i;
+        }
+
+        DeviceMatrix last() {
+            return out(last);
+        }
+
+        @Override
+        public void close() {
+            ins.forEach(DeviceMatrix::close);
+            outs.forEach(DeviceMatrix::close);
         }
     }
 

@@ -5,14 +5,11 @@
  */
 package io.github.softmaxcl.verify;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.softmaxcl.Precision;
 import io.github.softmaxcl.reference.Comparison;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,17 +62,6 @@ public final class VerifyReport {
      * @throws IOException if writing or renaming fails; the target is then untouched
      */
     public static void write(Path target, List<CaseResult> results) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path temp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(temp.toFile(), toMaps(results));
-            try {
-                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(temp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        JsonFiles.write(target, toMaps(results), JsonFiles.MAPPER);
     }
 }
