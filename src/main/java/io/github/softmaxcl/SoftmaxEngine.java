@@ -16,6 +16,7 @@ import io.github.softmaxcl.kernel.Plan;
 import io.github.softmaxcl.kernel.Planner;
 import io.github.softmaxcl.kernel.ProgramCache;
 import io.github.softmaxcl.kernel.SoftmaxLauncher;
+import io.github.softmaxcl.kernel.Tuning;
 import io.github.softmaxcl.kernel.Variant;
 import java.nio.Buffer;
 import java.nio.DoubleBuffer;
@@ -58,6 +59,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     private final int forcedSplit;
     private final boolean poison;
     private final long chunkBytes;
+    private final Tuning tuning;
     private final ReentrantLock lock = new ReentrantLock();
     private final ClContext context;
     private final ClQueue queue;
@@ -75,6 +77,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         this.poison = b.poison;
         long cap = Math.min(device.maxAllocBytes(), Math.max(1, device.globalMemBytes() / 4));
         this.chunkBytes = b.chunkBytes > 0 ? Math.min(b.chunkBytes, cap) : cap;
+        this.tuning = b.tuning ? Tuning.load(device) : Tuning.NONE;
         ClContext ctx = new ClContext(device.platform(), device.device());
         ClQueue q = null;
         try {
@@ -87,7 +90,8 @@ public final class SoftmaxEngine implements AutoCloseable {
         this.queue = q;
         this.programs = new ProgramCache(ctx);
         this.launcher = new SoftmaxLauncher(ctx, q, programs);
-        LOG.info("softmax-cl device {}", device.describe());
+        LOG.info("softmax-cl device {}{}", device.describe(),
+                tuning.entries().isEmpty() ? "" : " with " + tuning.entries().size() + " tuned entries");
     }
 
     /**
@@ -144,7 +148,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @throws IllegalArgumentException if a forced variant cannot run this shape
      */
     public Plan plan(long rows, long cols, Precision precision) {
-        return Planner.plan(rows, cols, precision, device, forcedVariant, forcedSplit);
+        return Planner.plan(rows, cols, precision, device, forcedVariant, forcedSplit, tuning);
     }
 
     /**
@@ -353,7 +357,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the device fails
      */
     public void softmax(DeviceMatrix in, DeviceMatrix out) {
-        timed(in, out, false);
+        timed(in, out, null, false);
     }
 
     /**
@@ -364,7 +368,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the device fails
      */
     public void softmaxInPlace(DeviceMatrix matrix) {
-        timed(matrix, matrix, false);
+        timed(matrix, matrix, null, false);
     }
 
     /**
@@ -378,7 +382,56 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the device fails
      */
     public long kernelNanos(DeviceMatrix in, DeviceMatrix out) {
-        return timed(in, out, true);
+        return timed(in, out, plan(in.rows(), in.cols(), in.precision()), true);
+    }
+
+    /**
+     * Runs one given plan on device matrices and returns its kernels' device time (for the tuner
+     * and for comparing variants; the plan must come from {@link Planner} for this shape).
+     *
+     * @param in input
+     * @param out output, may be {@code in}
+     * @param plan the plan to run
+     * @return nanoseconds of kernel execution
+     * @throws IllegalArgumentException as for {@link #softmax(DeviceMatrix, DeviceMatrix)}, or if the
+     *     plan's precision differs from the matrices'
+     * @throws io.github.softmaxcl.cl.ClException if the device rejects the plan or fails
+     */
+    public long kernelNanos(DeviceMatrix in, DeviceMatrix out, Plan plan) {
+        requireNonNull(plan, "plan");
+        if (in != null && plan.precision() != in.precision()) {
+            throw new IllegalArgumentException("plan is " + plan.precision() + ", matrices are " + in.precision());
+        }
+        return timed(in, out, plan, true);
+    }
+
+    /**
+     * Fills a device matrix with one value (e.g. NaN, to prove a kernel writes every element).
+     *
+     * @param matrix the matrix
+     * @param value the value, converted to the matrix's precision
+     * @throws IllegalArgumentException if the matrix belongs to another engine
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void fill(DeviceMatrix matrix, double value) {
+        requireNonNull(matrix, "matrix");
+        checkPair(matrix, matrix);
+        lock.lock();
+        try {
+            ensureOpen();
+            Pointer pattern = matrix.precision() == Precision.FLOAT32
+                    ? Pointer.to(new float[] {(float) value}) : Pointer.to(new double[] {value});
+            Cl.check(CL.clEnqueueFillBuffer(queue.handle(), matrix.buffer().handle(), pattern,
+                    matrix.precision().bytes(), 0, matrix.bytes(), 0, null, null), "clEnqueueFillBuffer");
+            queue.finish();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the tuned entries this engine plans with (empty without a tuning cache) */
+    public Tuning tuning() {
+        return tuning;
     }
 
     /**
@@ -416,9 +469,9 @@ public final class SoftmaxEngine implements AutoCloseable {
         }
     }
 
-    private long timed(DeviceMatrix in, DeviceMatrix out, boolean profile) {
+    private long timed(DeviceMatrix in, DeviceMatrix out, Plan given, boolean profile) {
         checkPair(in, out);
-        Plan plan = plan(in.rows(), in.cols(), in.precision());
+        Plan plan = given != null ? given : plan(in.rows(), in.cols(), in.precision());
         lock.lock();
         try {
             ensureOpen();
@@ -671,8 +724,21 @@ public final class SoftmaxEngine implements AutoCloseable {
         private int split;
         private boolean poison;
         private long chunkBytes;
+        private boolean tuning = true;
 
         private Builder() {}
+
+        /**
+         * Whether to plan with the device's tuning cache (written by {@code softmax tune}) when one
+         * exists. On by default; off gives the shipped defaults, e.g. for reproducible tests.
+         *
+         * @param use whether to use tuned plans
+         * @return this
+         */
+        public Builder tuning(boolean use) {
+            this.tuning = use;
+            return this;
+        }
 
         /**
          * @param spec device spec ({@code gpu}, {@code cpu}, {@code accelerator}, {@code P:D}, or a name part);

@@ -14,7 +14,8 @@ final class Engines {
 
     static SoftmaxEngine open(Variant variant, int split) {
         try {
-            return SoftmaxEngine.builder().variant(variant).split(split).poisonOutputs(true).build();
+            // Shipped defaults, not a tuning cache a developer may have on this machine: reproducible.
+            return SoftmaxEngine.builder().variant(variant).split(split).poisonOutputs(true).tuning(false).build();
         } catch (OpenClUnavailableException e) {
             return fail("OpenCL device tests cannot run: " + e.getMessage(), e);
         }

@@ -1,6 +1,6 @@
 /*
  * The `softmax` command line: picocli top command with the subcommands devices, eval, run, verify,
- * demo, generate and bench. Results go to stdout, logs and progress to stderr. Exit codes: 0 success,
+ * demo, generate, bench and tune. Results go to stdout, logs and progress to stderr. Exit codes: 0 success,
  * 1 verification or runtime failure, 2 usage error; every error is one line on stderr, never a
  * stack trace (unless -v asks for one on an unexpected error).
  */
@@ -31,7 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Row-wise softmax on OpenCL devices, verified against a CPU reference.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {DevicesCommand.class, EvalCommand.class, RunCommand.class, VerifyCommand.class,
-            DemoCommand.class, GenerateCommand.class, BenchCommand.class},
+            DemoCommand.class, GenerateCommand.class, BenchCommand.class, TuneCommand.class},
         footer = {"", "Exit codes: 0 success, 1 verification or runtime failure, 2 usage error.",
             "Device selection: --device gpu|cpu|accelerator|P:D|NAME, or the SOFTMAX_CL_DEVICE environment variable."})
 public final class Main implements Callable<Integer> {

@@ -80,11 +80,40 @@ public final class Planner {
      */
     public static Plan plan(long rows, long cols, Precision precision, DeviceInfo device, Variant forced,
             int forcedSplit) {
-        Variant v = forced != null ? forced : choose(rows, cols, precision, device);
-        return configure(v, rows, cols, precision, device, forcedSplit, defaultVec(precision), 0);
+        return plan(rows, cols, precision, device, forced, forcedSplit, Tuning.NONE);
     }
 
-    private static Variant choose(long rows, long cols, Precision precision, DeviceInfo device) {
+    /**
+     * Plans a call: a forced variant first, else the device's tuned entry for this row length
+     * (when it can run it), else the shipped defaults.
+     *
+     * @param rows number of rows, &gt;= 1
+     * @param cols row length, &gt;= 1
+     * @param precision element type
+     * @param device the device
+     * @param forced a variant to use, or null
+     * @param forcedSplit parts per row for SPLIT and CHUNKS, or 0 to choose
+     * @param tuning tuned entries for this device
+     * @return the plan
+     * @throws IllegalArgumentException if the forced variant cannot run rows of this length
+     */
+    public static Plan plan(long rows, long cols, Precision precision, DeviceInfo device, Variant forced,
+            int forcedSplit, Tuning tuning) {
+        if (forced != null) {
+            return configure(forced, rows, cols, precision, device, forcedSplit, Tunables.DEFAULTS);
+        }
+        Tuning.Entry tuned = tuning.lookup(cols, precision);
+        if (tuned != null) {
+            try {
+                return configure(tuned.variant(), rows, cols, precision, device, 0, tuned.tunables());
+            } catch (IllegalArgumentException e) {
+                // The bucket's winner cannot run this particular length (e.g. REGISTERS past its limit).
+            }
+        }
+        return configure(choose(cols, precision, device), rows, cols, precision, device, 0, Tunables.DEFAULTS);
+    }
+
+    private static Variant choose(long cols, Precision precision, DeviceInfo device) {
         if (prefersVectors(device)) {
             if (cols <= SHORT_ROW) {
                 return Variant.TILE;
@@ -105,18 +134,20 @@ public final class Planner {
      * @param cols row length
      * @param precision element type
      * @param device the device
-     * @param split parts per row for SPLIT/CHUNKS, or 0 to choose
-     * @param vec vector width for vector variants (2, 4, 8 or 16)
-     * @param local local size for ROWS/TILE/VECTOR/CHUNKS, or 0 to choose
+     * @param split parts per row for SPLIT/CHUNKS, or 0 to derive it from the grain
+     * @param t tunables (0 fields take defaults)
      * @return the plan
-     * @throws IllegalArgumentException if the variant cannot run this shape or a tunable is invalid
+     * @throws IllegalArgumentException if the variant cannot run this shape or a tunable is invalid for the device
      */
     public static Plan configure(Variant v, long rows, long cols, Precision precision, DeviceInfo device, int split,
-            int vec, int local) {
-        if (vec != 2 && vec != 4 && vec != 8 && vec != 16) {
-            throw new IllegalArgumentException("vector width must be 2, 4, 8 or 16, got " + vec);
+            Tunables t) {
+        int vec = t.vec() > 0 ? t.vec() : defaultVec(precision);
+        int wg = t.wg() > 0 ? t.wg() : defaultWorkGroup(device);
+        if (wg > device.maxWorkGroupSize()) {
+            throw new IllegalArgumentException("work-group size " + wg + " exceeds the device's maximum "
+                    + device.maxWorkGroupSize());
         }
-        int wg = defaultWorkGroup(device);
+        int local = (int) Math.min(t.local(), device.maxWorkGroupSize());
         long parts = (long) PARTS_PER_CU * device.computeUnits();
         switch (v) {
             case ROWS: {
@@ -139,7 +170,8 @@ public final class Planner {
             case CHUNKS: {
                 long s = split;
                 if (s <= 0) {
-                    s = Math.max(1, (cols * precision.bytes() + CPU_CHUNK_BYTES - 1) / CPU_CHUNK_BYTES);
+                    long grain = t.grain() > 0 ? t.grain() : CPU_CHUNK_BYTES;
+                    s = Math.max(1, (cols * precision.bytes() + grain - 1) / grain);
                 }
                 checkSplit(s);
                 return new Plan(v, precision, local > 0 ? local : cpuLocal(rows * s, parts), 1, 1, (int) s, vec, 0);
@@ -147,7 +179,7 @@ public final class Planner {
             case REGISTERS: {
                 if (cols > (long) wg * MAX_ITEMS) {
                     throw new IllegalArgumentException("variant REGISTERS holds at most " + (long) wg * MAX_ITEMS
-                            + " elements per row on this device, got cols=" + cols);
+                            + " elements per row with work-groups of " + wg + ", got cols=" + cols);
                 }
                 int items = Integer.highestOneBit((int) Math.max(1, (cols + wg - 1) / wg));
                 if ((long) items * wg < cols) {
@@ -159,7 +191,8 @@ public final class Planner {
             default: {
                 long s = split;
                 if (s <= 0) {
-                    s = Math.max(1, (cols + (long) wg * GPU_PER_ITEM - 1) / ((long) wg * GPU_PER_ITEM));
+                    long perItem = t.grain() > 0 ? t.grain() : GPU_PER_ITEM;
+                    s = Math.max(1, (cols + wg * perItem - 1) / (wg * perItem));
                 }
                 checkSplit(s);
                 return new Plan(Variant.SPLIT, precision, wg, 1, UNROLL, (int) s, 1, 0);
