@@ -28,6 +28,8 @@ import java.util.Locale;
 public final class Tuner {
     /** Timed runs per candidate (median). */
     static final int RUNS = 5;
+    /** A candidate whose first run is this many times slower than the best so far is not timed further. */
+    static final double SLOW_FACTOR = 5;
 
     private final SoftmaxEngine engine;
     private final boolean quick;
@@ -111,7 +113,7 @@ public final class Tuner {
         double[] yd = xd == null ? null : new double[xd.length];
         try (DeviceMatrix in = xf != null ? engine.upload(xf, r, c) : engine.upload(xd, r, c);
                 DeviceMatrix out = engine.allocate(r, c, precision)) {
-            for (Variant v : Variant.values()) {
+            for (Variant v : TuningSpace.variants(engine.device())) {
                 java.util.LinkedHashSet<Tunables> space = new java.util.LinkedHashSet<>();
                 space.add(Tunables.DEFAULTS);
                 space.addAll(TuningSpace.candidates(v, precision, quick));
@@ -125,7 +127,7 @@ public final class Tuner {
                     long[] times = new long[RUNS];
                     try {
                         engine.fill(out, Double.NaN);
-                        engine.kernelNanos(in, out, plan); // warm-up and the checked run
+                        long first = engine.kernelNanos(in, out, plan); // warm-up and the checked run
                         if (yf != null) {
                             out.download(yf);
                         } else {
@@ -138,6 +140,11 @@ public final class Tuner {
                         if (!cmp.passed()) {
                             rejected++;
                             say("  %-50s REJECTED: %s", plan, cmp.firstFailure());
+                            continue;
+                        }
+                        if (bestGbps > 0 && bytes / first < bestGbps / SLOW_FACTOR) {
+                            skipped++; // correct but hopeless: do not spend RUNS more launches on it
+                            say("  %-50s %8.2f GB/s (once; far slower than the best)", plan, bytes / first);
                             continue;
                         }
                         for (int i = 0; i < RUNS; i++) {
