@@ -9,8 +9,9 @@
  * and explicit VEC-wide vectors are what makes exp run at memory speed.
  *
  *   softmax_rows       GPU, short rows: one work-item per row, no barriers.
- *   softmax_tile       CPU, short rows (COLS known at compile time): VEC rows per work-item, one
- *                      row per vector lane, so max, exp, sum and scale are all vector operations.
+ *   softmax_tile       CPU, short rows (COLS known at compile time): VEC rows per work-item as COLS
+ *                      contiguous vectors, shifted by the tile's max so exp runs on whole vectors;
+ *                      exact per-row fallback for tiles whose rows differ too much (see below).
  *   softmax_registers  GPU, rows up to WG * ITEMS: one work-group per row, the row held in private
  *                      memory: one read and one write of each element.
  *   softmax_vector     CPU, any row that fits in cache: one work-item per row, VEC-wide vectors plus
@@ -359,7 +360,38 @@ __kernel void softmax_vector(__global const real *x, __global real *y, const ulo
     store_part(yr + nv * VEC, tv * inv, tail);
 }
 
-/* ---- softmax_tile: VEC short rows per work-item, one row per lane --------------------------- */
+/* ---- softmax_tile: VEC short rows per work-item, shifted by the tile's max ------------------- */
+/* Softmax is unchanged by any shift of a row, so the fast path subtracts one max for the whole tile
+ * (VEC rows, COLS vectors of VEC contiguous values) and needs no per-row work but the sums and the
+ * scale. It is exact to the tolerance as long as every row's sum of exp(x - tile max) stays large:
+ * then every output above the relative floor comes from a normal, full-precision exponential. A
+ * tile where any row sums below TILE_MIN_SUM (a row far below the tile's max), or is NaN (NaN,
+ * +inf, or all -inf), is recomputed row by row with each row's own max. The tile's rows are fixed by
+ * the row index (rows VEC*k .. VEC*k+VEC-1 of a call), so callers keep calls aligned to VEC rows
+ * (Plan.rowGroup) to keep results independent of how a batch is split. */
+#ifdef USE_DOUBLE
+#define TILE_MIN_SUM 0x1p-50
+#else
+#define TILE_MIN_SUM 0x1p-24f
+#endif
+
+inline void exact_row(__global const real *xr, __global real *yr, uint n) {
+    real m = REAL_LOWEST;
+    for (uint c = 0; c < n; c++) {
+        m = fmax(m, xr[c]);
+    }
+    real s = 0;
+    for (uint c = 0; c < n; c++) {
+        const real e = exp(xr[c] - m);
+        yr[c] = e;
+        s += e;
+    }
+    const real inv = (real)1 / s;
+    for (uint c = 0; c < n; c++) {
+        yr[c] *= inv;
+    }
+}
+
 __kernel void softmax_tile(__global const real *x, __global real *y, const ulong rows) {
     const ulong r0 = get_global_id(0) * VEC;
     if (r0 >= rows) {
@@ -368,49 +400,46 @@ __kernel void softmax_tile(__global const real *x, __global real *y, const ulong
     __global const real *xt = x + r0 * COLS;
     __global real *yt = y + r0 * COLS;
     const uint nr = (uint)min((ulong)VEC, rows - r0);
-    real t[VEC * COLS];
-    if (nr == VEC) {
-        for (int i = 0; i < COLS; i++) {
-            VSTORE(VLOAD(i, xt), i, t);
+    if (nr < VEC) { /* the last, partial tile */
+        for (uint r = 0; r < nr; r++) {
+            exact_row(xt + r * COLS, yt + r * COLS, COLS);
         }
-    } else {
-        /* The last, partial tile: missing rows are zeros, computed and never stored. */
-        for (uint i = 0; i < VEC * COLS; i++) {
-            t[i] = i < nr * COLS ? xt[i] : 0;
+        return;
+    }
+    realv v[COLS];
+    realv mv = (realv)(REAL_LOWEST);
+    for (int i = 0; i < COLS; i++) {
+        v[i] = VLOAD(i, xt);
+        mv = fmax(mv, v[i]);
+    }
+    const real tile_max = HMAX(mv);
+    for (int i = 0; i < COLS; i++) {
+        v[i] = exp(v[i] - tile_max);
+    }
+    real *e = (real *)v;
+    real inv[VEC];
+    int exact = 0;
+    for (int r = 0; r < VEC; r++) {
+        real s = 0;
+        for (int c = 0; c < COLS; c++) {
+            s += e[r * COLS + c];
+        }
+        inv[r] = (real)1 / s;
+        exact |= !(s >= TILE_MIN_SUM);
+    }
+    if (exact) {
+        for (uint r = 0; r < VEC; r++) {
+            exact_row(xt + r * COLS, yt + r * COLS, COLS);
+        }
+        return;
+    }
+    for (int r = 0; r < VEC; r++) {
+        for (int c = 0; c < COLS; c++) {
+            e[r * COLS + c] *= inv[r];
         }
     }
-    realv col[COLS];
-    for (int c = 0; c < COLS; c++) {
-        real *cp = (real *)&col[c];
-        for (int l = 0; l < VEC; l++) {
-            cp[l] = t[l * COLS + c];
-        }
-    }
-    realv m = (realv)(REAL_LOWEST);
-    for (int c = 0; c < COLS; c++) {
-        m = fmax(m, col[c]);
-    }
-    realv s = 0;
-    for (int c = 0; c < COLS; c++) {
-        col[c] = exp(col[c] - m);
-        s += col[c];
-    }
-    const realv inv = (realv)((real)1) / s;
-    for (int c = 0; c < COLS; c++) {
-        const realv o = col[c] * inv;
-        const real *op = (const real *)&o;
-        for (int l = 0; l < VEC; l++) {
-            t[l * COLS + c] = op[l];
-        }
-    }
-    if (nr == VEC) {
-        for (int i = 0; i < COLS; i++) {
-            VSTORE(VLOAD(i, t), i, yt);
-        }
-    } else {
-        for (uint i = 0; i < nr * COLS; i++) {
-            yt[i] = t[i];
-        }
+    for (int i = 0; i < COLS; i++) {
+        VSTORE(v[i], i, yt);
     }
 }
 

@@ -151,6 +151,38 @@ class DeviceVsReferenceTest {
         }
     }
 
+    static Stream<Arguments> shortRowPatterns() {
+        List<Arguments> out = new ArrayList<>();
+        for (Pattern p : Pattern.values()) {
+            for (int cols : new int[] {2, 10, 32, 64}) {
+                for (Precision prec : Precision.values()) {
+                    out.add(Arguments.of(p, cols, prec));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    /**
+     * Short rows in full tiles of 16, for every pattern: TILE's shifted fast path (random, outliers,
+     * near-uniform, masked rows) and its exact fallback (huge spreads, NaN and inf rows) side by side.
+     */
+    @ParameterizedTest(name = "{0} x{1} {2}")
+    @MethodSource("shortRowPatterns")
+    void shortRowsInFullTiles(Pattern pattern, int cols, Precision precision) {
+        int rows = 16 * 40 + 5;
+        for (String e : List.of("auto", "TILE", "ROWS")) {
+            SoftmaxEngine engine = engine(e);
+            if (precision == Precision.FLOAT32) {
+                float[] x = Inputs.floats(pattern, rows, cols, cols);
+                Oracle.check(x, engine.softmax(x, rows, cols), rows, cols, e + " " + pattern);
+            } else {
+                double[] x = Inputs.doubles(pattern, rows, cols, cols);
+                Oracle.check(x, engine.softmax(x, rows, cols), rows, cols, e + " " + pattern);
+            }
+        }
+    }
+
     /** Scales from 1e-6 to 1e4: rows from near-uniform to one-hot. */
     @ParameterizedTest(name = "scale {0}")
     @org.junit.jupiter.params.provider.ValueSource(doubles = {1e-6, 1e-3, 1, 30, 1e3, 1e4})

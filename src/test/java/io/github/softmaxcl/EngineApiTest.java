@@ -145,6 +145,20 @@ class EngineApiTest {
     }
 
     @Test
+    void shortRowsChunkedByTheRowGroupGiveIdenticalBits() {
+        int rows = 5000;
+        int cols = 10;
+        float[] x = Inputs.floats(Pattern.OUTLIERS, rows, cols, 9);
+        float[] whole = engine.softmax(x, rows, cols);
+        int group = engine.rowGroup(cols, Precision.FLOAT32);
+        assertTrue(group >= 1);
+        // A 40-row buffer runs in chunks of 32 rows when the group is 16: tiles stay intact.
+        try (SoftmaxEngine small = SoftmaxEngine.builder().tuning(false).maxChunkBytes(40L * cols * 4).build()) {
+            assertArrayEquals(whole, small.softmax(x, rows, cols));
+        }
+    }
+
+    @Test
     void closedEngineRefusesWorkAndClosesTwice() {
         SoftmaxEngine e = SoftmaxEngine.create();
         e.close();

@@ -54,7 +54,9 @@ final class RunCommand implements Callable<Integer> {
     String device;
 
     @Option(names = "--chunk-rows", paramLabel = "N",
-            description = "Rows per chunk (default: 64 MiB per buffer, within the device's max allocation).")
+            description = {"Rows per chunk (default: 64 MiB per buffer, within the device's max allocation).",
+                "Rounded to a multiple of the kernel's row group (16 for short rows on CPUs) so that",
+                "results do not depend on the chunk size."})
     Long chunkRows;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary line.")
@@ -155,6 +157,16 @@ final class RunCommand implements Callable<Integer> {
         } else {
             long budget = Math.min(DEFAULT_CHUNK_BYTES, Runtime.getRuntime().maxMemory() / 8);
             per = Math.max(1, Math.min(maxRows, budget / rowBytes));
+        }
+        // Chunks aligned to the kernel's row group give the same bits as an in-memory run.
+        long group = engine.rowGroup(cols, precision);
+        if (per % group != 0) {
+            long aligned = (per + group - 1) / group * group;
+            per = aligned <= maxRows ? aligned : Math.max(group, per / group * group);
+            if (chunkRows != null) {
+                LOG.info("--chunk-rows {} rounded to {}: a multiple of {} rows keeps results independent of "
+                        + "the chunk size", chunkRows, per, group);
+            }
         }
         return Math.min(per, rows);
     }

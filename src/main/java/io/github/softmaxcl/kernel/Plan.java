@@ -39,6 +39,17 @@ public record Plan(Variant variant, Precision precision, int wg, int items, int 
     }
 
     /**
+     * Rows that must be processed in the same call, aligned to a multiple of this count from the
+     * batch's first row, for results not to depend on how a batch is split into calls: TILE shifts
+     * each group of {@code vec} rows by the group's max. 1 for every other variant.
+     *
+     * @return the row group size
+     */
+    public int rowGroup() {
+        return variant == Variant.TILE ? vec : 1;
+    }
+
+    /**
      * @param rowLength row length
      * @return the columns covered by each of the {@code split} parts of a row
      */
