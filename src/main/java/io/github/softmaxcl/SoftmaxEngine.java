@@ -19,6 +19,8 @@ import io.github.softmaxcl.kernel.SoftmaxLauncher;
 import io.github.softmaxcl.kernel.Tuning;
 import io.github.softmaxcl.kernel.Variant;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -44,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * ({@code rows == 0} or {@code cols == 0}) are accepted and do nothing.
  *
  * <p>Memory: the engine keeps its largest host-to-device staging buffers for reuse until it is
- * closed. Direct NIO buffers on devices that share memory with the host (PoCL, integrated GPUs)
+ * closed. On devices with their own memory (discrete GPUs), large array calls are cut into chunks
+ * that alternate between two queues, so uploads and downloads overlap the kernels. Direct NIO buffers on devices that share memory with the host (PoCL, integrated GPUs)
  * are used in place (CL_MEM_USE_HOST_PTR): no staging copy at all.
  *
  * <p>Thread safety: an engine may be shared between threads. Calls are serialised by a lock around
@@ -68,6 +71,14 @@ public final class SoftmaxEngine implements AutoCloseable {
     /** Staging buffers reused across calls: fresh allocations cost page faults on every call. */
     private ClBuffer stageIn;
     private ClBuffer stageOut;
+    private final Boolean overlap;
+    /** Second queue, launcher and two staging sets of the overlapped path, created on first use. */
+    private ClQueue queue2;
+    private SoftmaxLauncher launcher2;
+    private final ByteBuffer[] hostIn = new ByteBuffer[2];
+    private final ByteBuffer[] hostOut = new ByteBuffer[2];
+    private final ClBuffer[] devIn = new ClBuffer[2];
+    private final ClBuffer[] devOut = new ClBuffer[2];
     private boolean closed;
 
     private SoftmaxEngine(Builder b) {
@@ -78,6 +89,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         long cap = Math.min(device.maxAllocBytes(), Math.max(1, device.globalMemBytes() / 4));
         this.chunkBytes = b.chunkBytes > 0 ? Math.min(b.chunkBytes, cap) : cap;
         this.tuning = b.tuning ? Tuning.load(device) : Tuning.NONE;
+        this.overlap = b.overlap;
         ClContext ctx = new ClContext(device.platform(), device.device());
         ClQueue q = null;
         try {
@@ -199,7 +211,9 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(logits, "logits");
         requireNonNull(out, "out");
         checkShape(rows, cols, logits.length, out.length, logits == out);
-        runGuarded(Pointer.to(logits), Pointer.to(out), rows, cols, Precision.FLOAT32,
+        HostIo io = new HostIo((off, n, b) -> b.asFloatBuffer().put(logits, (int) off, n),
+                (b, off, n) -> b.asFloatBuffer().get(out, (int) off, n));
+        runArrays(Pointer.to(logits), Pointer.to(out), io, rows, cols, Precision.FLOAT32,
                 () -> Arrays.fill(out, Float.NaN));
     }
 
@@ -236,7 +250,9 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(logits, "logits");
         requireNonNull(out, "out");
         checkShape(rows, cols, logits.length, out.length, logits == out);
-        runGuarded(Pointer.to(logits), Pointer.to(out), rows, cols, Precision.FLOAT64,
+        HostIo io = new HostIo((off, n, b) -> b.asDoubleBuffer().put(logits, (int) off, n),
+                (b, off, n) -> b.asDoubleBuffer().get(out, (int) off, n));
+        runArrays(Pointer.to(logits), Pointer.to(out), io, rows, cols, Precision.FLOAT64,
                 () -> Arrays.fill(out, Double.NaN));
     }
 
@@ -597,6 +613,134 @@ public final class SoftmaxEngine implements AutoCloseable {
         });
     }
 
+    /** Copies between a Java array and a native-order direct buffer, by element offset and count. */
+    private record HostIo(CopyIn in, CopyOut out) {}
+
+    @FunctionalInterface
+    private interface CopyIn {
+        void copy(long elementOffset, int count, ByteBuffer target);
+    }
+
+    @FunctionalInterface
+    private interface CopyOut {
+        void copy(ByteBuffer source, long elementOffset, int count);
+    }
+
+    /** Below this, overlapping transfers with compute gains less than its set-up costs. */
+    static final long OVERLAP_MIN_BYTES = 64L << 20;
+    /** Chunks an overlapped batch is cut into, so transfers of one overlap compute of another. */
+    static final int OVERLAP_CHUNKS = 8;
+
+    private boolean overlaps(long rows, long cols, Precision precision) {
+        if (overlap != null) {
+            return overlap;
+        }
+        return !device.hostUnifiedMemory() && rows * cols * precision.bytes() >= OVERLAP_MIN_BYTES;
+    }
+
+    /** Java arrays: overlapped chunks on discrete devices, else the simple staged path. */
+    private void runArrays(Pointer src, Pointer dst, HostIo io, long rows, long cols, Precision precision,
+            Runnable poisonOut) {
+        if (overlaps(rows, cols, precision)) {
+            runGuarded(rows, cols, precision, poisonOut, plan -> runOverlapped(plan, io, rows, cols, precision));
+        } else {
+            runGuarded(src, dst, rows, cols, precision, poisonOut);
+        }
+    }
+
+    /**
+     * Discrete devices: chunks alternate between two in-order queues, each with its own staging
+     * buffers, so the upload and download of one chunk overlap the kernels of the other. Java arrays
+     * cannot be pinned across calls, so each chunk goes through a direct buffer; that host copy of
+     * chunk k+1 also runs while the device works on chunk k.
+     */
+    private void runOverlapped(Plan plan, HostIo io, long rows, long cols, Precision precision) {
+        long rowBytes = cols * precision.bytes();
+        long target = Math.max(rowBytes, Math.min(chunkBytes, rows * rowBytes / OVERLAP_CHUNKS));
+        long chunkRows = Math.max(1, Math.min(rows, target / rowBytes));
+        int group = plan.rowGroup();
+        if (chunkRows < rows && chunkRows >= group) {
+            chunkRows = chunkRows / group * group;
+        }
+        long bytes = chunkRows * rowBytes;
+        if (bytes > Integer.MAX_VALUE) { // one direct buffer per stage
+            chunkRows = Math.max(1, Integer.MAX_VALUE / rowBytes / group * group);
+            bytes = chunkRows * rowBytes;
+        }
+        ensureOverlapResources(bytes);
+        ClQueue[] queues = {queue, queue2};
+        SoftmaxLauncher[] launchers = {launcher, launcher2};
+        long[] pendingRow = {-1, -1};
+        long[] pendingRows = {0, 0};
+        try {
+            int k = 0;
+            for (long r0 = 0; r0 < rows; r0 += chunkRows, k++) {
+                int s = k & 1;
+                drain(s, queues, pendingRow, pendingRows, io, cols);
+                long n = Math.min(chunkRows, rows - r0);
+                long chunk = n * rowBytes;
+                io.in().copy(r0 * cols, (int) (n * cols), hostIn[s].clear());
+                devIn[s].writeAsync(queues[s], 0, chunk, hostIn[s]);
+                if (poison) {
+                    fillNaN(devOut[s], chunk, precision, queues[s]);
+                }
+                launchers[s].enqueue(plan, devIn[s], devOut[s], n, cols, false);
+                devOut[s].readAsync(queues[s], 0, chunk, hostOut[s]);
+                queues[s].flush();
+                pendingRow[s] = r0;
+                pendingRows[s] = n;
+            }
+            drain(0, queues, pendingRow, pendingRows, io, cols);
+            drain(1, queues, pendingRow, pendingRows, io, cols);
+        } finally {
+            // On failure, no command may still be using the staging memory when we return.
+            for (ClQueue q : queues) {
+                try {
+                    q.finish();
+                } catch (RuntimeException ignored) {
+                    // the original failure is the one to report
+                }
+            }
+        }
+    }
+
+    private void drain(int s, ClQueue[] queues, long[] pendingRow, long[] pendingRows, HostIo io, long cols) {
+        if (pendingRow[s] >= 0) {
+            queues[s].finish();
+            io.out().copy(hostOut[s].clear(), pendingRow[s] * cols, (int) (pendingRows[s] * cols));
+            pendingRow[s] = -1;
+        }
+    }
+
+    private void ensureOverlapResources(long bytes) {
+        if (queue2 == null) {
+            queue2 = new ClQueue(context);
+            launcher2 = new SoftmaxLauncher(context, queue2, programs);
+        }
+        for (int s = 0; s < 2; s++) {
+            if (devIn[s] == null || devIn[s].bytes() < bytes) {
+                releaseStage(s);
+                hostIn[s] = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+                hostOut[s] = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+                devIn[s] = ClBuffer.allocate(context, CL.CL_MEM_READ_ONLY, bytes);
+                devOut[s] = ClBuffer.allocate(context, CL.CL_MEM_READ_WRITE, bytes);
+            }
+        }
+    }
+
+    private void releaseStage(int s) {
+        if (devIn[s] != null) {
+            devIn[s].close();
+            devIn[s] = null;
+        }
+        if (devOut[s] != null) {
+            devOut[s].close();
+            devOut[s] = null;
+        }
+        hostIn[s] = null;
+        hostOut[s] = null;
+    }
+
     /** Runs the computation; after validation, any failure poisons the whole output first. */
     private void runGuarded(Pointer src, Pointer dst, long rows, long cols, Precision precision, Runnable poisonOut) {
         runGuarded(rows, cols, precision, poisonOut, plan -> run(plan, src, dst, rows, cols, precision));
@@ -701,9 +845,13 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     private void fillNaN(ClBuffer buffer, long bytes, Precision precision) {
+        fillNaN(buffer, bytes, precision, queue);
+    }
+
+    private void fillNaN(ClBuffer buffer, long bytes, Precision precision, ClQueue q) {
         Pointer pattern = precision == Precision.FLOAT32
                 ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});
-        Cl.check(CL.clEnqueueFillBuffer(queue.handle(), buffer.handle(), pattern, precision.bytes(), 0, bytes, 0,
+        Cl.check(CL.clEnqueueFillBuffer(q.handle(), buffer.handle(), pattern, precision.bytes(), 0, bytes, 0,
                 null, null), "clEnqueueFillBuffer");
     }
 
@@ -728,6 +876,12 @@ public final class SoftmaxEngine implements AutoCloseable {
             if (stageOut != null) {
                 stageOut.close();
             }
+            releaseStage(0);
+            releaseStage(1);
+            if (launcher2 != null) {
+                launcher2.close();
+                queue2.close();
+            }
             launcher.close();
             programs.close();
             queue.close();
@@ -746,8 +900,22 @@ public final class SoftmaxEngine implements AutoCloseable {
         private boolean poison;
         private long chunkBytes;
         private boolean tuning = true;
+        private Boolean overlap;
 
         private Builder() {}
+
+        /**
+         * Whether calls on Java arrays overlap transfers with compute (two queues, chunks in flight).
+         * By default (null) this is on for devices that do not share memory with the host, for batches
+         * of 64 MiB or more; true forces it (testing), false turns it off.
+         *
+         * @param overlap true, false, or null for the default
+         * @return this
+         */
+        public Builder overlap(Boolean overlap) {
+            this.overlap = overlap;
+            return this;
+        }
 
         /**
          * Whether to plan with the device's tuning cache (written by {@code softmax tune}) when one

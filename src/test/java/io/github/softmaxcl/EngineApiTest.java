@@ -158,6 +158,30 @@ class EngineApiTest {
         }
     }
 
+    /**
+     * The two-queue overlapped path (used on discrete GPUs) forced on PoCL: chunks in flight on two
+     * queues, each with its own scratch, give the same bits as one call, for every variant family.
+     */
+    @Test
+    void overlappedChunksGiveIdenticalBits() {
+        int[][] shapes = {{1000, 513}, {999, 10}, {7, 70001}, {4, 3}};
+        for (io.github.softmaxcl.kernel.Variant v : new io.github.softmaxcl.kernel.Variant[] {null,
+                io.github.softmaxcl.kernel.Variant.CHUNKS, io.github.softmaxcl.kernel.Variant.SPLIT}) {
+            try (SoftmaxEngine plain = SoftmaxEngine.builder().tuning(false).variant(v).overlap(false).build();
+                    SoftmaxEngine overlapped = SoftmaxEngine.builder().tuning(false).variant(v).overlap(true)
+                            .poisonOutputs(true).build()) {
+                for (int[] s : shapes) {
+                    float[] x = Inputs.floats(Pattern.ADVERSARIAL, s[0], s[1], 5);
+                    assertArrayEquals(plain.softmax(x, s[0], s[1]), overlapped.softmax(x, s[0], s[1]),
+                            v + " " + s[0] + "x" + s[1]);
+                    double[] xd = Inputs.doubles(Pattern.ADVERSARIAL, s[0], s[1], 5);
+                    assertArrayEquals(plain.softmax(xd, s[0], s[1]), overlapped.softmax(xd, s[0], s[1]),
+                            v + " float64 " + s[0] + "x" + s[1]);
+                }
+            }
+        }
+    }
+
     @Test
     void closedEngineRefusesWorkAndClosesTwice() {
         SoftmaxEngine e = SoftmaxEngine.create();

@@ -96,6 +96,46 @@ public final class ClBuffer extends ClObject {
     }
 
     /**
+     * Enqueues a copy from a direct buffer into this buffer and returns at once; the host memory must
+     * stay untouched until the queue has finished the command.
+     *
+     * @param queue the queue
+     * @param offset byte offset in this buffer
+     * @param count number of bytes
+     * @param source a direct buffer (JOCL refuses heap memory for non-blocking transfers)
+     * @throws IllegalArgumentException if the range is outside the buffer or the source is not direct
+     * @throws ClException if the transfer cannot be enqueued
+     */
+    public void writeAsync(ClQueue queue, long offset, long count, java.nio.ByteBuffer source) {
+        checkRange(offset, count);
+        if (!source.isDirect()) {
+            throw new IllegalArgumentException("non-blocking transfers need a direct buffer");
+        }
+        Cl.check(CL.clEnqueueWriteBuffer(queue.handle(), handle(), CL.CL_FALSE, offset, count, Pointer.to(source), 0,
+                null, null), "clEnqueueWriteBuffer", count + " bytes at " + offset);
+    }
+
+    /**
+     * Enqueues a copy from this buffer into a direct buffer and returns at once; read the host memory
+     * only after the queue has finished the command.
+     *
+     * @param queue the queue
+     * @param offset byte offset in this buffer
+     * @param count number of bytes
+     * @param target a direct buffer
+     * @throws IllegalArgumentException if the range is outside the buffer or the target is not direct
+     * @throws ClException if the transfer cannot be enqueued
+     */
+    public void readAsync(ClQueue queue, long offset, long count, java.nio.ByteBuffer target) {
+        checkRange(offset, count);
+        if (!target.isDirect()) {
+            throw new IllegalArgumentException("non-blocking transfers need a direct buffer");
+        }
+        Cl.check(CL.clEnqueueReadBuffer(queue.handle(), handle(), CL.CL_FALSE, offset, count, Pointer.to(target), 0,
+                null, null), "clEnqueueReadBuffer", count + " bytes at " + offset);
+    }
+
+    /**
      * Copies the buffer into host memory and waits for completion.
      *
      * @param queue the queue

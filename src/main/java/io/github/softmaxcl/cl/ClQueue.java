@@ -50,6 +50,15 @@ public final class ClQueue extends ClObject {
         Cl.check(CL.clFinish(handle()), "clFinish");
     }
 
+    /**
+     * Submits every queued command to the device without waiting.
+     *
+     * @throws ClException if clFlush fails
+     */
+    public void flush() {
+        Cl.check(CL.clFlush(handle()), "clFlush");
+    }
+
     @Override
     protected int release() {
         return CL.clReleaseCommandQueue(handle);
