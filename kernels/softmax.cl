@@ -24,6 +24,12 @@
  *                      combines the SPLIT pairs and normalises: two reads and one write.
  *   softmax_chunk_partial + softmax_chunk_finish
  *                      CPU, the same two stages with one work-item per chunk and VEC-wide vectors.
+ *   softmax_strided    any axis of an N-d array seen as (outer, K, inner): one work-item per VEC
+ *                      adjacent inner positions, one softmax per vector lane, reading the strided
+ *                      layout in place (no transpose).
+ *   softmax_backward_vector / softmax_backward_strided
+ *                      gradients: dx = y * (dy - sum(dy * y)) for softmax, dx = dy - exp(y) * sum(dy)
+ *                      for log-softmax (times 1/T with a temperature).
  *
  * Non-finite inputs need no special cases. Running maxima start at -REAL_MAX, a finite number, so
  * exp(-inf - max) is exactly 0 and a -inf entry in a row with a finite entry gets exactly 0. A row
@@ -36,6 +42,17 @@
  * bit-identical output on every run. x and y may be the same buffer (in-place softmax): each
  * work-item reads every element it writes before writing it. Sizes and offsets are 64-bit.
  *
+ * The softmax family is one set of kernels with compile-time options (the program cache keys on them):
+ *   LOG_SOFTMAX   write x - max - log(sum exp(x - max)), computed directly, never as log(softmax)
+ *   SCALED        multiply every input by the runtime argument `scale` (1/T: softmax(x / T));
+ *                 without it the arithmetic is the plain one, so T = 1 is bit-identical by design
+ *   HAS_MASK      runtime arguments `mask` (bytes, 0 = masked) and `mask_stride` (cols for a full
+ *                 mask, 0 for one row broadcast over all rows); masked entries act as -inf
+ *   MASKED_ZERO   a row with no finite unmasked entry gives zeros (-inf for log) instead of NaN
+ *   STORAGE_HALF / STORAGE_BF16  16-bit storage (IEEE half through vload_half / vstore_half, which
+ *                 need no cl_khr_fp16; bfloat16 through bit shifts), arithmetic in float32
+ * Gradients (softmax_backward_*) and any-axis softmax (softmax_strided) live here too.
+ *
  * Every tunable has a default, so this file compiles on its own:
  *   USE_DOUBLE  compute in float64 (needs cl_khr_fp64); float32 otherwise
  *   WG      work-group size, a power of two (work-group variants)
@@ -45,12 +62,18 @@
  *   COLS    row length compiled into softmax_tile (1 to 64)
  */
 
-#ifdef USE_DOUBLE
+#if defined(STORAGE_HALF) || defined(STORAGE_BF16)
+#define REAL_NAME float
+#define INT_NAME int
+#define REAL_LOWEST (-FLT_MAX)
+#elif defined(USE_DOUBLE)
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #define REAL_NAME double
+#define INT_NAME long
 #define REAL_LOWEST (-DBL_MAX)
 #else
 #define REAL_NAME float
+#define INT_NAME int
 #define REAL_LOWEST (-FLT_MAX)
 #endif
 typedef REAL_NAME real;
@@ -74,6 +97,119 @@ typedef REAL_NAME real;
 #if (WG & (WG - 1)) != 0
 #error "WG must be a power of two"
 #endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(REAL_NAME, 2) real2;
+typedef CAT(REAL_NAME, 4) real4;
+typedef CAT(REAL_NAME, 8) real8;
+typedef CAT(REAL_NAME, 16) real16;
+typedef CAT(REAL_NAME, VEC) realv;
+typedef CAT(INT_NAME, VEC) intv;
+typedef CAT(uchar, VEC) ucharv;
+#define CONVERT_INTV CAT(convert_, CAT(INT_NAME, VEC))
+
+/* ---- storage: what x and y hold, converted to and from `real` ------------------------------ */
+#if defined(STORAGE_HALF)
+typedef half store_t;
+#define LD1(p, i) vload_half((i), (p))
+#define ST1(p, i, v) vstore_half_rte((v), (i), (p))
+#define LDV(j, p) CAT(vload_half, VEC)((j), (p))
+#define STV(v, j, p) CAT(CAT(vstore_half, VEC), _rte)((v), (j), (p))
+#elif defined(STORAGE_BF16)
+typedef ushort store_t;
+typedef CAT(uint, VEC) uintv;
+typedef CAT(ushort, VEC) ushortv;
+inline float bf16_load(ushort b) {
+    return as_float((uint)b << 16);
+}
+/* Round to nearest even; NaN stays a (quiet) NaN with its sign. */
+inline ushort bf16_store(float f) {
+    const uint u = as_uint(f);
+    return isnan(f) ? (ushort)((u >> 16) | 0x40u) : (ushort)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+inline realv bf16_loadv(size_t j, __global const ushort *p) {
+    return CAT(as_float, VEC)(CAT(convert_uint, VEC)(CAT(vload, VEC)(j, p)) << 16);
+}
+inline void bf16_storev(realv v, size_t j, __global ushort *p) {
+    const uintv u = CAT(as_uint, VEC)(v);
+    const uintv r = select((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16, (u >> 16) | 0x40u, isnan(v));
+    CAT(vstore, VEC)(CAT(convert_ushort, VEC)(r), j, p);
+}
+#define LD1(p, i) bf16_load((p)[i])
+#define ST1(p, i, v) ((p)[i] = bf16_store(v))
+#define LDV(j, p) bf16_loadv((j), (p))
+#define STV(v, j, p) bf16_storev((v), (j), (p))
+#else
+typedef real store_t;
+#define LD1(p, i) ((p)[i])
+#define ST1(p, i, v) ((p)[i] = (v))
+#define LDV(j, p) CAT(vload, VEC)((j), (p))
+#define STV(v, j, p) CAT(vstore, VEC)((v), (j), (p))
+#endif
+
+/* y may hold exp(x - max) between passes only when that costs no rounding and softmax (not its
+ * log) is the result; otherwise the last pass recomputes from x. */
+#if !defined(STORAGE_HALF) && !defined(STORAGE_BF16) && !defined(LOG_SOFTMAX)
+#define KEEP_EXP
+#endif
+
+/* ---- options: temperature and mask ------------------------------------------------------- */
+#ifdef SCALED
+#define SCALE_PARAM , const real scale
+#define SCALE_ARG , scale
+#define SCALE(v) ((v) * scale)
+#else
+#define SCALE_PARAM
+#define SCALE_ARG
+#define SCALE(v) (v)
+#endif
+
+#ifdef HAS_MASK
+#define MASK_PARAM , __global const uchar *mask, const ulong mask_stride
+#define MASK_ROW(r) (mask + (r) * mask_stride)
+#define MASK_AT(mp, off) ((mp) + (off))
+#define XIN1(xp, mp, c) ((mp)[c] ? SCALE(LD1(xp, c)) : (real)(-INFINITY))
+#define XINV(j, xp, mp) keep_v(SCALE(LDV(j, xp)), CAT(vload, VEC)((j), (mp)))
+inline realv keep_v(realv v, ucharv m) {
+    return select((realv)(-INFINITY), v, CONVERT_INTV(m != (ucharv)(0)));
+}
+#else
+#define MASK_PARAM
+#define MASK_ROW(r) ((__global const uchar *)0)
+#define MASK_AT(mp, off) (mp)
+#define XIN1(xp, mp, c) SCALE(LD1(xp, c))
+#define XINV(j, xp, mp) SCALE(LDV(j, xp))
+#endif
+#define EXTRA_PARAMS MASK_PARAM SCALE_PARAM
+
+/* ---- normalisation ------------------------------------------------------------------------ */
+/* s == 0 happens only when a row has no finite (unmasked) entry. */
+inline real norm_inv(real s) {
+#ifdef MASKED_ZERO
+    return s == 0 ? (real)0 : (real)1 / s;
+#else
+    return (real)1 / s;
+#endif
+}
+
+inline real norm_log(real s) {
+#ifdef MASKED_ZERO
+    return s == 0 ? (real)INFINITY : log(s);
+#else
+    return log(s);
+#endif
+}
+
+/* The output from the input t (after scale and mask), the shift m, e = exp(t - m), and the row's
+ * 1/sum and log(sum). Macro arguments not used by the form are never evaluated. */
+#ifdef LOG_SOFTMAX
+#define RESULT(t, m, e, inv, lg) (((t) - (m)) - (lg))
+#else
+#define RESULT(t, m, e, inv, lg) ((e) * (inv))
+#endif
+
+/* ================================ work-group variants (GPU) ================================ */
 
 /* Tree max over the work-group; every work-item gets the result. */
 inline real group_max(real v, __local real *scratch) {
@@ -116,25 +252,27 @@ inline void merge_pair(real *m, real *s, real m2, real s2) {
 }
 
 /* ---- softmax_rows: one work-item per row, for short rows ---------------------------------- */
-__kernel void softmax_rows(__global const real *x, __global real *y,
-                           const ulong rows, const ulong cols) {
+__kernel void softmax_rows(__global const store_t *x, __global store_t *y, const ulong rows,
+                           const ulong cols EXTRA_PARAMS) {
     const ulong r = get_global_id(0);
     if (r >= rows) {
         return;
     }
-    __global const real *xr = x + r * cols;
-    __global real *yr = y + r * cols;
+    __global const store_t *xr = x + r * cols;
+    __global store_t *yr = y + r * cols;
+    __global const uchar *mr = MASK_ROW(r);
     real m = REAL_LOWEST;
     for (ulong c = 0; c < cols; c++) {
-        m = fmax(m, xr[c]);
+        m = fmax(m, XIN1(xr, mr, c));
     }
-    /* exp is computed once per element: stored, then scaled in place (the row is in cache).
-     * The sum is two-level (blocks of 32, then the block sums) so no float chain is long. */
+    /* The sum is two-level (blocks of 32, then the block sums) so no float chain is long. */
     real s = 0;
     real bs = 0;
     for (ulong c = 0; c < cols; c++) {
-        const real e = exp(xr[c] - m);
-        yr[c] = e;
+        const real e = exp(XIN1(xr, mr, c) - m);
+#ifdef KEEP_EXP
+        yr[c] = e; /* computed once, scaled in place below (the row is in cache) */
+#endif
         bs += e;
         if ((c & 31) == 31) {
             s += bs;
@@ -142,41 +280,52 @@ __kernel void softmax_rows(__global const real *x, __global real *y,
         }
     }
     s += bs;
-    const real inv = (real)1 / s;
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
     for (ulong c = 0; c < cols; c++) {
+#ifdef KEEP_EXP
         yr[c] *= inv;
+#else
+        const real t = XIN1(xr, mr, c);
+        ST1(yr, c, RESULT(t, m, exp(t - m), inv, lg));
+#endif
     }
 }
 
 /* ---- softmax_registers: one work-group per row, row held in private memory ----------------- */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void softmax_registers(__global const real *x, __global real *y,
-                       const ulong rows, const ulong cols) {
+void softmax_registers(__global const store_t *x, __global store_t *y, const ulong rows,
+                       const ulong cols EXTRA_PARAMS) {
     __local real scratch[WG];
     const ulong r = get_group_id(0);
     const uint lid = get_local_id(0);
-    __global const real *xr = x + r * cols;
-    __global real *yr = y + r * cols;
+    __global const store_t *xr = x + r * cols;
+    __global store_t *yr = y + r * cols;
+    __global const uchar *mr = MASK_ROW(r);
 
     real v[ITEMS];
     real m = REAL_LOWEST;
     for (int k = 0; k < ITEMS; k++) {
         const ulong c = lid + (ulong)k * WG;
-        v[k] = c < cols ? xr[c] : -INFINITY;
+        v[k] = c < cols ? XIN1(xr, mr, c) : (real)(-INFINITY);
         m = fmax(m, v[k]);
     }
     m = group_max(m, scratch);
     real s = 0;
     for (int k = 0; k < ITEMS; k++) {
-        v[k] = exp(v[k] - m);
-        s += v[k];
+        const real e = exp(v[k] - m);
+#ifndef LOG_SOFTMAX
+        v[k] = e; /* softmax needs only e from here on; log-softmax keeps the input */
+#endif
+        s += e;
     }
     s = group_sum(s, scratch);
-    const real inv = (real)1 / s;
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
     for (int k = 0; k < ITEMS; k++) {
         const ulong c = lid + (ulong)k * WG;
         if (c < cols) {
-            yr[c] = v[k] * inv;
+            ST1(yr, c, RESULT(v[k], m, v[k], inv, lg));
         }
     }
 }
@@ -185,15 +334,16 @@ void softmax_registers(__global const real *x, __global real *y,
 /* Group g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)). */
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void softmax_partial(__global const real *restrict x, __global real *restrict part,
-                     const ulong rows, const ulong cols, const ulong chunk, const uint split) {
+void softmax_partial(__global const store_t *restrict x, __global real *restrict part, const ulong rows,
+                     const ulong cols, const ulong chunk, const uint split EXTRA_PARAMS) {
     __local real scratch_m[WG];
     __local real scratch_s[WG];
     const ulong gid = get_group_id(0);
     const ulong r = gid / split;
     const ulong g = gid % split;
     const uint lid = get_local_id(0);
-    __global const real *xr = x + r * cols;
+    __global const store_t *xr = x + r * cols;
+    __global const uchar *mr = MASK_ROW(r);
     const ulong begin = g * chunk;
     const ulong end = min(begin + chunk, cols);
 
@@ -204,7 +354,7 @@ void softmax_partial(__global const real *restrict x, __global real *restrict pa
         real bm = REAL_LOWEST;
         for (int k = 0; k < UNROLL; k++) {
             const ulong c = base + lid + (ulong)k * WG;
-            v[k] = c < end ? xr[c] : -INFINITY;
+            v[k] = c < end ? XIN1(xr, mr, c) : (real)(-INFINITY);
             bm = fmax(bm, v[k]);
         }
         /* Rescale only when the block raises the max: one extra exp per block, not per element. */
@@ -240,9 +390,8 @@ void softmax_partial(__global const real *restrict x, __global real *restrict pa
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void softmax_finish(__global const real *x, __global real *y,
-                    __global const real *restrict part,
-                    const ulong rows, const ulong cols, const ulong chunk, const uint split) {
+void softmax_finish(__global const store_t *x, __global store_t *y, __global const real *restrict part,
+                    const ulong rows, const ulong cols, const ulong chunk, const uint split EXTRA_PARAMS) {
     const ulong gid = get_group_id(0);
     const ulong r = gid / split;
     const ulong g = gid % split;
@@ -256,28 +405,21 @@ void softmax_finish(__global const real *x, __global real *y,
     for (uint j = 0; j < split; j++) {
         merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
     }
-    const real inv = (real)1 / s;
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
 
-    __global const real *xr = x + r * cols;
-    __global real *yr = y + r * cols;
+    __global const store_t *xr = x + r * cols;
+    __global store_t *yr = y + r * cols;
+    __global const uchar *mr = MASK_ROW(r);
     const ulong begin = g * chunk;
     const ulong end = min(begin + chunk, cols);
     for (ulong c = begin + lid; c < end; c += WG) {
-        yr[c] = exp(xr[c] - m) * inv;
+        const real t = XIN1(xr, mr, c);
+        ST1(yr, c, RESULT(t, m, exp(t - m), inv, lg));
     }
 }
 
 /* ================================ vector variants (CPU) ==================================== */
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-typedef CAT(REAL_NAME, 2) real2;
-typedef CAT(REAL_NAME, 4) real4;
-typedef CAT(REAL_NAME, 8) real8;
-typedef CAT(REAL_NAME, 16) real16;
-typedef CAT(REAL_NAME, VEC) realv;
-#define VLOAD CAT(vload, VEC)
-#define VSTORE CAT(vstore, VEC)
 
 inline real hmax2(real2 v) { return fmax(v.x, v.y); }
 inline real hmax4(real4 v) { return hmax2(fmax(v.lo, v.hi)); }
@@ -290,20 +432,20 @@ inline real hsum16(real16 v) { return hsum8(v.lo + v.hi); }
 #define HMAX CAT(hmax, VEC)
 #define HSUM CAT(hsum, VEC)
 
-/* Up to VEC - 1 elements as one vector, padded with -inf (which contributes exactly 0). */
-inline realv load_part(__global const real *p, uint n) {
+/* Up to VEC - 1 inputs as one vector, padded with -inf (which contributes exactly 0). */
+inline realv load_part(__global const store_t *p, __global const uchar *mp, uint n SCALE_PARAM) {
     realv v = (realv)(-INFINITY);
     real *vp = (real *)&v;
     for (uint c = 0; c < n; c++) {
-        vp[c] = p[c];
+        vp[c] = XIN1(p, mp, c);
     }
     return v;
 }
 
-inline void store_part(__global real *p, realv v, uint n) {
+inline void store_part(__global store_t *p, realv v, uint n) {
     const real *vp = (const real *)&v;
     for (uint c = 0; c < n; c++) {
-        p[c] = vp[c];
+        ST1(p, c, vp[c]);
     }
 }
 
@@ -311,53 +453,60 @@ inline void store_part(__global real *p, realv v, uint n) {
  * accumulates a long chain of float additions. */
 #define SUM_BLOCK 16
 
-/* Writes e = exp(x - m) for the aligned body of nv vectors and returns the sum of e (two-level). */
-inline realv exp_store_sum(__global const real *xb, __global real *yb, ulong nv, real m) {
+/* ---- softmax_vector: one work-item per row ----------------------------------------------- */
+__kernel void softmax_vector(__global const store_t *x, __global store_t *y, const ulong rows,
+                             const ulong cols EXTRA_PARAMS) {
+    const ulong r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    __global const store_t *xr = x + r * cols;
+    __global store_t *yr = y + r * cols;
+    __global const uchar *mr = MASK_ROW(r);
+    const ulong nv = cols / VEC;
+    const uint tail = (uint)(cols - nv * VEC);
+
+    const realv tv = load_part(xr + nv * VEC, MASK_AT(mr, nv * VEC), tail SCALE_ARG);
+    realv mv = fmax(tv, (realv)(REAL_LOWEST));
+    for (ulong j = 0; j < nv; j++) {
+        mv = fmax(mv, XINV(j, xr, mr));
+    }
+    const real m = HMAX(mv);
+
     realv total = 0;
     ulong j = 0;
     for (; j + SUM_BLOCK <= nv; j += SUM_BLOCK) {
         realv block = 0;
         for (int k = 0; k < SUM_BLOCK; k++) {
-            const realv e = exp(VLOAD(j + k, xb) - m);
-            VSTORE(e, j + k, yb);
+            const realv e = exp(XINV(j + k, xr, mr) - m);
+#ifdef KEEP_EXP
+            STV(e, j + k, yr);
+#endif
             block += e;
         }
         total += block;
     }
     realv block = 0;
     for (; j < nv; j++) {
-        const realv e = exp(VLOAD(j, xb) - m);
-        VSTORE(e, j, yb);
+        const realv e = exp(XINV(j, xr, mr) - m);
+#ifdef KEEP_EXP
+        STV(e, j, yr);
+#endif
         block += e;
     }
-    return total + block;
-}
-
-/* ---- softmax_vector: one work-item per row ----------------------------------------------- */
-__kernel void softmax_vector(__global const real *x, __global real *y, const ulong rows, const ulong cols) {
-    const ulong r = get_global_id(0);
-    if (r >= rows) {
-        return;
+    const realv te = exp(tv - m);
+    const real s = HSUM(total + block + te);
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
+    for (ulong k = 0; k < nv; k++) {
+#ifdef KEEP_EXP
+        STV(LDV(k, yr) * inv, k, yr);
+#else
+        const realv t = XINV(k, xr, mr);
+        STV(RESULT(t, m, exp(t - m), inv, lg), k, yr);
+#endif
     }
-    __global const real *xr = x + r * cols;
-    __global real *yr = y + r * cols;
-    const ulong nv = cols / VEC;
-    const uint tail = (uint)(cols - nv * VEC);
-
-    realv tv = load_part(xr + nv * VEC, tail);
-    realv mv = fmax(tv, (realv)(REAL_LOWEST));
-    for (ulong j = 0; j < nv; j++) {
-        mv = fmax(mv, VLOAD(j, xr));
-    }
-    const real m = HMAX(mv);
-
-    tv = exp(tv - m);
-    const realv sv = exp_store_sum(xr, yr, nv, m) + tv;
-    const realv inv = (realv)((real)1 / HSUM(sv));
-    for (ulong j = 0; j < nv; j++) {
-        VSTORE(VLOAD(j, yr) * inv, j, yr);
-    }
-    store_part(yr + nv * VEC, tv * inv, tail);
+    store_part(yr + nv * VEC, RESULT(tv, m, te, inv, lg), tail);
 }
 
 /* ---- softmax_tile: VEC short rows per work-item, shifted by the tile's max ------------------- */
@@ -369,55 +518,74 @@ __kernel void softmax_vector(__global const real *x, __global real *y, const ulo
  * +inf, or all -inf), is recomputed row by row with each row's own max. The tile's rows are fixed by
  * the row index (rows VEC*k .. VEC*k+VEC-1 of a call), so callers keep calls aligned to VEC rows
  * (Plan.rowGroup) to keep results independent of how a batch is split. */
-#ifdef USE_DOUBLE
+#if defined(USE_DOUBLE) && !defined(STORAGE_HALF) && !defined(STORAGE_BF16)
 #define TILE_MIN_SUM 0x1p-50
 #else
 #define TILE_MIN_SUM 0x1p-24f
 #endif
 
-inline void exact_row(__global const real *xr, __global real *yr, uint n) {
+inline void exact_row(__global const store_t *xr, __global store_t *yr, __global const uchar *mr,
+                      uint n SCALE_PARAM) {
     real m = REAL_LOWEST;
     for (uint c = 0; c < n; c++) {
-        m = fmax(m, xr[c]);
+        m = fmax(m, XIN1(xr, mr, c));
     }
     real s = 0;
     for (uint c = 0; c < n; c++) {
-        const real e = exp(xr[c] - m);
-        yr[c] = e;
-        s += e;
+        s += exp(XIN1(xr, mr, c) - m);
     }
-    const real inv = (real)1 / s;
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
     for (uint c = 0; c < n; c++) {
-        yr[c] *= inv;
+        const real t = XIN1(xr, mr, c);
+        ST1(yr, c, RESULT(t, m, exp(t - m), inv, lg));
     }
 }
 
-__kernel void softmax_tile(__global const real *x, __global real *y, const ulong rows) {
+__kernel void softmax_tile(__global const store_t *x, __global store_t *y, const ulong rows EXTRA_PARAMS) {
     const ulong r0 = get_global_id(0) * VEC;
     if (r0 >= rows) {
         return;
     }
-    __global const real *xt = x + r0 * COLS;
-    __global real *yt = y + r0 * COLS;
+    __global const store_t *xt = x + r0 * COLS;
+    __global store_t *yt = y + r0 * COLS;
     const uint nr = (uint)min((ulong)VEC, rows - r0);
     if (nr < VEC) { /* the last, partial tile */
         for (uint r = 0; r < nr; r++) {
-            exact_row(xt + r * COLS, yt + r * COLS, COLS);
+            exact_row(xt + r * COLS, yt + r * COLS, MASK_ROW(r0 + r), COLS SCALE_ARG);
         }
         return;
     }
     realv v[COLS];
+    for (int i = 0; i < COLS; i++) {
+        v[i] = SCALE(LDV(i, xt));
+    }
+    real *e = (real *)v;
+#ifdef HAS_MASK
+    for (int r = 0; r < VEC; r++) {
+        __global const uchar *mr = MASK_ROW(r0 + r);
+        for (int c = 0; c < COLS; c++) {
+            e[r * COLS + c] = mr[c] ? e[r * COLS + c] : (real)(-INFINITY);
+        }
+    }
+#endif
     realv mv = (realv)(REAL_LOWEST);
     for (int i = 0; i < COLS; i++) {
-        v[i] = VLOAD(i, xt);
         mv = fmax(mv, v[i]);
     }
     const real tile_max = HMAX(mv);
+#ifdef LOG_SOFTMAX
+    realv t[COLS];
+    for (int i = 0; i < COLS; i++) {
+        t[i] = v[i];
+    }
+    const real *tp = (const real *)t;
+#endif
     for (int i = 0; i < COLS; i++) {
         v[i] = exp(v[i] - tile_max);
     }
-    real *e = (real *)v;
     real inv[VEC];
+    real lg[VEC];
     int exact = 0;
     for (int r = 0; r < VEC; r++) {
         real s = 0;
@@ -425,29 +593,31 @@ __kernel void softmax_tile(__global const real *x, __global real *y, const ulong
             s += e[r * COLS + c];
         }
         inv[r] = (real)1 / s;
+        lg[r] = log(s);
         exact |= !(s >= TILE_MIN_SUM);
     }
     if (exact) {
         for (uint r = 0; r < VEC; r++) {
-            exact_row(xt + r * COLS, yt + r * COLS, COLS);
+            exact_row(xt + r * COLS, yt + r * COLS, MASK_ROW(r0 + r), COLS SCALE_ARG);
         }
         return;
     }
     for (int r = 0; r < VEC; r++) {
         for (int c = 0; c < COLS; c++) {
-            e[r * COLS + c] *= inv[r];
+            e[r * COLS + c] = RESULT(tp[r * COLS + c], tile_max, e[r * COLS + c], inv[r], lg[r]);
         }
     }
     for (int i = 0; i < COLS; i++) {
-        VSTORE(v[i], i, yt);
+        STV(v[i], i, yt);
     }
 }
 
 /* ---- softmax_chunk_partial / softmax_chunk_finish: one work-item per chunk of a row --------- */
 /* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)). */
 
-__kernel void softmax_chunk_partial(__global const real *restrict x, __global real *restrict part,
-                                    const ulong rows, const ulong cols, const ulong chunk, const uint split) {
+__kernel void softmax_chunk_partial(__global const store_t *restrict x, __global real *restrict part,
+                                    const ulong rows, const ulong cols, const ulong chunk,
+                                    const uint split EXTRA_PARAMS) {
     const ulong gid = get_global_id(0);
     if (gid >= rows * split) {
         return;
@@ -456,11 +626,12 @@ __kernel void softmax_chunk_partial(__global const real *restrict x, __global re
     const ulong g = gid % split;
     const ulong begin = min(g * chunk, cols);
     const ulong n = min(begin + chunk, cols) - begin;
-    __global const real *xb = x + r * cols + begin;
+    __global const store_t *xb = x + r * cols + begin;
+    __global const uchar *mb = MASK_AT(MASK_ROW(r), begin);
     const ulong nv = n / VEC;
     const uint tail = (uint)(n - nv * VEC);
 
-    const realv tv = load_part(xb + nv * VEC, tail);
+    const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail SCALE_ARG);
     real m = HMAX(fmax(tv, (realv)(REAL_LOWEST)));
     realv s = exp(tv - m);
     /* Online over blocks of vectors: rescale only when a block raises the max. */
@@ -468,7 +639,7 @@ __kernel void softmax_chunk_partial(__global const real *restrict x, __global re
         const ulong end = min(nv, j + SUM_BLOCK);
         realv bm = (realv)(REAL_LOWEST);
         for (ulong k = j; k < end; k++) {
-            bm = fmax(bm, VLOAD(k, xb));
+            bm = fmax(bm, XINV(k, xb, mb));
         }
         const real b = HMAX(bm);
         if (b > m) {
@@ -477,7 +648,7 @@ __kernel void softmax_chunk_partial(__global const real *restrict x, __global re
         }
         realv block = 0;
         for (ulong k = j; k < end; k++) {
-            block += exp(VLOAD(k, xb) - m);
+            block += exp(XINV(k, xb, mb) - m);
         }
         s += block;
     }
@@ -485,8 +656,9 @@ __kernel void softmax_chunk_partial(__global const real *restrict x, __global re
     part[2 * gid + 1] = HSUM(s);
 }
 
-__kernel void softmax_chunk_finish(__global const real *x, __global real *y, __global const real *restrict part,
-                                   const ulong rows, const ulong cols, const ulong chunk, const uint split) {
+__kernel void softmax_chunk_finish(__global const store_t *x, __global store_t *y,
+                                   __global const real *restrict part, const ulong rows, const ulong cols,
+                                   const ulong chunk, const uint split EXTRA_PARAMS) {
     const ulong gid = get_global_id(0);
     if (gid >= rows * split) {
         return;
@@ -499,16 +671,204 @@ __kernel void softmax_chunk_finish(__global const real *x, __global real *y, __g
     for (uint j = 0; j < split; j++) {
         merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
     }
-    const real inv = (real)1 / s;
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
 
     const ulong begin = min(g * chunk, cols);
     const ulong n = min(begin + chunk, cols) - begin;
-    __global const real *xb = x + r * cols + begin;
-    __global real *yb = y + r * cols + begin;
+    __global const store_t *xb = x + r * cols + begin;
+    __global store_t *yb = y + r * cols + begin;
+    __global const uchar *mb = MASK_AT(MASK_ROW(r), begin);
     const ulong nv = n / VEC;
     const uint tail = (uint)(n - nv * VEC);
     for (ulong j = 0; j < nv; j++) {
-        VSTORE(exp(VLOAD(j, xb) - m) * inv, j, yb);
+        const realv t = XINV(j, xb, mb);
+        STV(RESULT(t, m, exp(t - m), inv, lg), j, yb);
     }
-    store_part(yb + nv * VEC, exp(load_part(xb + nv * VEC, tail) - m) * inv, tail);
+    const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail SCALE_ARG);
+    store_part(yb + nv * VEC, RESULT(tv, m, exp(tv - m), inv, lg), tail);
+}
+
+/* ================================ any axis ================================================= */
+/* The array is seen as (outer, K, inner) and softmax runs over K, whose elements are inner apart.
+ * Work-item g takes outer slice g / lanes and VEC adjacent inner positions, one softmax per lane:
+ * every load is VEC contiguous values, and adjacent work-items read adjacent memory. A mask, if
+ * any, has the array's full shape (mask_stride is unused). */
+
+/* One column, scalar: the lanes left over when inner is not a multiple of VEC. */
+inline void exact_column(__global const store_t *xc, __global store_t *yc, __global const uchar *mc,
+                         ulong k_len, ulong stride SCALE_PARAM) {
+    real m = REAL_LOWEST;
+    for (ulong k = 0; k < k_len; k++) {
+        m = fmax(m, XIN1(xc, mc, k * stride));
+    }
+    real s = 0;
+    real bs = 0;
+    for (ulong k = 0; k < k_len; k++) {
+        bs += exp(XIN1(xc, mc, k * stride) - m);
+        if ((k & 31) == 31) {
+            s += bs;
+            bs = 0;
+        }
+    }
+    s += bs;
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
+    for (ulong k = 0; k < k_len; k++) {
+        const real t = XIN1(xc, mc, k * stride);
+        ST1(yc, k * stride, RESULT(t, m, exp(t - m), inv, lg));
+    }
+}
+
+inline realv norm_inv_v(realv s) {
+#ifdef MASKED_ZERO
+    return select((realv)((real)1) / s, (realv)(0), CONVERT_INTV(s == (realv)(0)));
+#else
+    return (realv)((real)1) / s;
+#endif
+}
+
+inline realv norm_log_v(realv s) {
+#ifdef MASKED_ZERO
+    return select(log(s), (realv)(INFINITY), CONVERT_INTV(s == (realv)(0)));
+#else
+    return log(s);
+#endif
+}
+
+__kernel void softmax_strided(__global const store_t *x, __global store_t *y, const ulong outer,
+                              const ulong k_len, const ulong inner EXTRA_PARAMS) {
+    const ulong lanes = (inner + VEC - 1) / VEC;
+    const ulong g = get_global_id(0);
+    if (g >= outer * lanes) {
+        return;
+    }
+    const ulong o = g / lanes;
+    const ulong i0 = (g % lanes) * VEC;
+    const ulong base = o * k_len * inner + i0;
+    __global const store_t *xc = x + base;
+    __global store_t *yc = y + base;
+#ifdef HAS_MASK
+    __global const uchar *mc = mask + base;
+#else
+    __global const uchar *mc = 0;
+#endif
+    if (i0 + VEC > inner) {
+        for (ulong l = 0; l < inner - i0; l++) {
+            exact_column(xc + l, yc + l, MASK_AT(mc, l), k_len, inner SCALE_ARG);
+        }
+        return;
+    }
+    realv m = (realv)(REAL_LOWEST);
+    for (ulong k = 0; k < k_len; k++) {
+        m = fmax(m, XINV(0, xc + k * inner, MASK_AT(mc, k * inner)));
+    }
+    realv total = 0;
+    ulong k = 0;
+    while (k < k_len) {
+        const ulong end = min(k_len, k + SUM_BLOCK);
+        realv block = 0;
+        for (; k < end; k++) {
+            const realv e = exp(XINV(0, xc + k * inner, MASK_AT(mc, k * inner)) - m);
+#ifdef KEEP_EXP
+            STV(e, 0, yc + k * inner);
+#endif
+            block += e;
+        }
+        total += block;
+    }
+    const realv inv = norm_inv_v(total);
+    const realv lg = norm_log_v(total);
+    for (ulong kk = 0; kk < k_len; kk++) {
+#ifdef KEEP_EXP
+        STV(LDV(0, yc + kk * inner) * inv, 0, yc + kk * inner);
+#else
+        const realv t = XINV(0, xc + kk * inner, MASK_AT(mc, kk * inner));
+        STV(RESULT(t, m, exp(t - m), inv, lg), 0, yc + kk * inner);
+#endif
+    }
+}
+
+/* ================================ gradients ================================================ */
+/* Given the forward output y and the upstream gradient dy (same layout), the gradient w.r.t. the
+ * logits: softmax: dx = y * (dy - sum(dy * y)); log-softmax (y = log-probabilities):
+ * dx = dy - exp(y) * sum(dy). With a temperature (SCALED), both are multiplied by scale = 1/T. */
+
+#ifdef LOG_SOFTMAX
+#define GRAD_TERM(yv, dv) (dv)
+#define GRAD_OUT(yv, dv, acc) ((dv) - exp(yv) * (acc))
+#else
+#define GRAD_TERM(yv, dv) ((yv) * (dv))
+#define GRAD_OUT(yv, dv, acc) ((yv) * ((dv) - (acc)))
+#endif
+
+__kernel void softmax_backward_vector(__global const store_t *y, __global const store_t *dy, __global store_t *dx,
+                                      const ulong rows, const ulong cols SCALE_PARAM) {
+    const ulong r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    __global const store_t *yr = y + r * cols;
+    __global const store_t *dr = dy + r * cols;
+    __global store_t *xr = dx + r * cols;
+    const ulong nv = cols / VEC;
+    realv total = 0;
+    ulong j = 0;
+    while (j < nv) {
+        const ulong end = min(nv, j + SUM_BLOCK);
+        realv block = 0;
+        for (; j < end; j++) {
+            block += GRAD_TERM(LDV(j, yr), LDV(j, dr));
+        }
+        total += block;
+    }
+    real acc = HSUM(total);
+    for (ulong c = nv * VEC; c < cols; c++) {
+        acc += GRAD_TERM(LD1(yr, c), LD1(dr, c));
+    }
+    for (ulong k = 0; k < nv; k++) {
+        STV(SCALE(GRAD_OUT(LDV(k, yr), LDV(k, dr), acc)), k, xr);
+    }
+    for (ulong c = nv * VEC; c < cols; c++) {
+        ST1(xr, c, SCALE(GRAD_OUT(LD1(yr, c), LD1(dr, c), acc)));
+    }
+}
+
+__kernel void softmax_backward_strided(__global const store_t *y, __global const store_t *dy, __global store_t *dx,
+                                       const ulong outer, const ulong k_len, const ulong inner SCALE_PARAM) {
+    const ulong lanes = (inner + VEC - 1) / VEC;
+    const ulong g = get_global_id(0);
+    if (g >= outer * lanes) {
+        return;
+    }
+    const ulong o = g / lanes;
+    const ulong i0 = (g % lanes) * VEC;
+    const ulong base = o * k_len * inner + i0;
+    if (i0 + VEC > inner) {
+        for (ulong l = 0; l < inner - i0; l++) {
+            real acc = 0;
+            for (ulong k = 0; k < k_len; k++) {
+                acc += GRAD_TERM(LD1(y, base + l + k * inner), LD1(dy, base + l + k * inner));
+            }
+            for (ulong k = 0; k < k_len; k++) {
+                const ulong i = base + l + k * inner;
+                ST1(dx, i, SCALE(GRAD_OUT(LD1(y, i), LD1(dy, i), acc)));
+            }
+        }
+        return;
+    }
+    realv total = 0;
+    ulong k = 0;
+    while (k < k_len) {
+        const ulong end = min(k_len, k + SUM_BLOCK);
+        realv block = 0;
+        for (; k < end; k++) {
+            block += GRAD_TERM(LDV(0, y + base + k * inner), LDV(0, dy + base + k * inner));
+        }
+        total += block;
+    }
+    for (ulong kk = 0; kk < k_len; kk++) {
+        const ulong i = base + kk * inner;
+        STV(SCALE(GRAD_OUT(LDV(0, y + i), LDV(0, dy + i), total)), 0, dx + i);
+    }
 }
