@@ -62,6 +62,11 @@
  *   COLS    row length compiled into softmax_tile (1 to 64)
  */
 
+/* No fused multiply-add contraction: with a temperature, x * scale must be the same rounded value
+ * when it is compared against the max and when it is exponentiated; an FMA in one place would let
+ * exp see the exact product (at |x * scale| ~ 1e4, half a float ulp is 5e-4 in the exponent). */
+#pragma OPENCL FP_CONTRACT OFF
+
 #if defined(STORAGE_HALF) || defined(STORAGE_BF16)
 #define REAL_NAME float
 #define INT_NAME int

@@ -12,6 +12,7 @@ import io.github.softmaxcl.cl.ClQueue;
 import io.github.softmaxcl.cl.Cl;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.Devices;
+import io.github.softmaxcl.kernel.Features;
 import io.github.softmaxcl.kernel.Plan;
 import io.github.softmaxcl.kernel.Planner;
 import io.github.softmaxcl.kernel.ProgramCache;
@@ -68,6 +69,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     private final ClQueue queue;
     private final ProgramCache programs;
     private final SoftmaxLauncher launcher;
+    private final FamilyRunner family;
     /** Staging buffers reused across calls: fresh allocations cost page faults on every call. */
     private ClBuffer stageIn;
     private ClBuffer stageOut;
@@ -102,6 +104,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         this.queue = q;
         this.programs = new ProgramCache(ctx);
         this.launcher = new SoftmaxLauncher(ctx, q, programs);
+        this.family = new FamilyRunner(this, ctx, q, launcher);
         LOG.info("softmax-cl device {}{}", device.describe(),
                 tuning.entries().isEmpty() ? "" : " with " + tuning.entries().size() + " tuned entries");
     }
@@ -298,6 +301,281 @@ public final class SoftmaxEngine implements AutoCloseable {
                 out.put(out.position() + (int) i, Double.NaN);
             }
         });
+    }
+
+    // ------------------------------------------------------------------ the softmax family
+
+    /**
+     * Log-softmax of each row: x - max - log(sum exp(x - max)), computed directly (not as the log of
+     * softmax). Masked (-inf) entries give -inf; NaN, +inf and all -inf rows give NaN rows.
+     *
+     * @param logits the input, length {@code rows * cols}; not modified
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @return a new array
+     * @throws IllegalArgumentException as for {@link #softmax(float[], int, int)}
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public float[] logSoftmax(float[] logits, int rows, int cols) {
+        requireNonNull(logits, "logits");
+        float[] out = new float[logits.length];
+        softmax(logits, out, rows, cols, SoftmaxOptions.LOG_SOFTMAX, null);
+        return out;
+    }
+
+    /**
+     * Float64 log-softmax of each row; see {@link #logSoftmax(float[], int, int)}.
+     *
+     * @param logits the input, length {@code rows * cols}; not modified
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @return a new array
+     * @throws IllegalArgumentException as for {@link #softmax(float[], int, int)}
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public double[] logSoftmax(double[] logits, int rows, int cols) {
+        requireNonNull(logits, "logits");
+        double[] out = new double[logits.length];
+        softmax(logits, out, rows, cols, SoftmaxOptions.LOG_SOFTMAX, null);
+        return out;
+    }
+
+    /**
+     * Softmax-family call along the last axis of a row-major matrix, with options and an optional mask.
+     *
+     * @param logits the input, length {@code rows * cols}; not modified
+     * @param out the output, same length, not {@code logits}
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @param options log form, temperature, masked-row policy
+     * @param mask null, or one byte per element (0 = masked), or one row of {@code cols} bytes broadcast
+     *     over every row; masked entries get exactly 0 (-inf for log)
+     * @throws IllegalArgumentException if an argument is null (except mask), a size or length is wrong
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(float[] logits, float[] out, int rows, int cols, SoftmaxOptions options, byte[] mask) {
+        softmax(logits, out, new long[] {rows, cols}, -1, options, mask);
+    }
+
+    /**
+     * Float64 version of {@link #softmax(float[], float[], int, int, SoftmaxOptions, byte[])}.
+     *
+     * @param logits the input; not modified
+     * @param out the output, same length
+     * @param rows number of rows, &gt;= 0
+     * @param cols row length, &gt;= 0
+     * @param options log form, temperature, masked-row policy
+     * @param mask null, a full mask, or one broadcast row
+     * @throws IllegalArgumentException if an argument is null (except mask), a size or length is wrong
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(double[] logits, double[] out, int rows, int cols, SoftmaxOptions options, byte[] mask) {
+        softmax(logits, out, new long[] {rows, cols}, -1, options, mask);
+    }
+
+    /**
+     * Softmax family along any axis of an N-d row-major array, computed in place on the strided
+     * layout (no transpose).
+     *
+     * @param x the input, length = product of {@code shape}; not modified
+     * @param out the output, same length, not {@code x}
+     * @param shape the array's shape
+     * @param axis the softmax axis; negative counts from the end (-1 is the last)
+     * @param options log form, temperature, masked-row policy
+     * @param mask null, one byte per element, or (last axis only) one broadcast row
+     * @throws IllegalArgumentException if the shape, axis, lengths or mask do not fit
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(float[] x, float[] out, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
+        requireNonNull(x, "x");
+        requireNonNull(out, "out");
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, Precision.FLOAT32,
+                Features.Storage.NATIVE, 4, Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Float.NaN),
+                rc -> softmax(x, out, (int) rc[0], (int) rc[1]));
+    }
+
+    /**
+     * Float64 version of {@link #softmax(float[], float[], long[], int, SoftmaxOptions, byte[])}.
+     *
+     * @param x the input; not modified
+     * @param out the output, same length
+     * @param shape the array's shape
+     * @param axis the softmax axis; negative counts from the end
+     * @param options log form, temperature, masked-row policy
+     * @param mask null, one byte per element, or (last axis only) one broadcast row
+     * @throws IllegalArgumentException if the shape, axis, lengths or mask do not fit
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(double[] x, double[] out, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
+        requireNonNull(x, "x");
+        requireNonNull(out, "out");
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, Precision.FLOAT64,
+                Features.Storage.NATIVE, 8, Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Double.NaN),
+                rc -> softmax(x, out, (int) rc[0], (int) rc[1]));
+    }
+
+    /**
+     * Softmax family on 16-bit data (raw IEEE half or bfloat16 bits), computed in float32 on the device.
+     *
+     * @param x the input bits; not modified
+     * @param out the output bits, same length, not {@code x}
+     * @param shape the array's shape
+     * @param axis the softmax axis; negative counts from the end
+     * @param format FLOAT16 or BFLOAT16
+     * @param options log form, temperature, masked-row policy
+     * @param mask null, one byte per element, or (last axis only) one broadcast row
+     * @throws IllegalArgumentException if an argument is null (except mask) or the shape does not fit
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmax(short[] x, short[] out, long[] shape, int axis, HalfFormat format, SoftmaxOptions options,
+            byte[] mask) {
+        requireNonNull(x, "x");
+        requireNonNull(out, "out");
+        requireNonNull(format, "format");
+        short nan = format == HalfFormat.FLOAT16 ? (short) 0x7E00 : (short) 0x7FC0;
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, Precision.FLOAT32, storage(format), 2,
+                Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, nan), null);
+    }
+
+    /**
+     * Gradient of softmax (or log-softmax, if {@code options.log()}) with respect to its logits:
+     * dx = y * (dy - sum(dy * y)), or dx = dy - exp(y) * sum(dy) for log-softmax, along one axis; with a
+     * temperature T both are divided by T.
+     *
+     * @param y the forward output (probabilities, or log-probabilities for log-softmax); not modified
+     * @param dy the gradient of the loss with respect to y, same length; not modified
+     * @param dx the result, same length, neither y nor dy
+     * @param shape the arrays' shape
+     * @param axis the softmax axis; negative counts from the end
+     * @param options log form and temperature (the masked-row policy does not apply)
+     * @throws IllegalArgumentException if an argument is null, or the shape or lengths do not fit
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmaxBackward(float[] y, float[] dy, float[] dx, long[] shape, int axis, SoftmaxOptions options) {
+        requireNonNull(y, "y");
+        requireNonNull(dy, "dy");
+        requireNonNull(dx, "dx");
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, Precision.FLOAT32,
+                Features.Storage.NATIVE, 4, Pointer.to(y), Pointer.to(dy), Pointer.to(dx),
+                () -> Arrays.fill(dx, Float.NaN));
+    }
+
+    /**
+     * Float64 version of {@link #softmaxBackward(float[], float[], float[], long[], int, SoftmaxOptions)}.
+     *
+     * @param y the forward output; not modified
+     * @param dy the upstream gradient; not modified
+     * @param dx the result
+     * @param shape the arrays' shape
+     * @param axis the softmax axis
+     * @param options log form and temperature
+     * @throws IllegalArgumentException if an argument is null, or the shape or lengths do not fit
+     * @throws UnsupportedOperationException if the device lacks cl_khr_fp64
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmaxBackward(double[] y, double[] dy, double[] dx, long[] shape, int axis,
+            SoftmaxOptions options) {
+        requireNonNull(y, "y");
+        requireNonNull(dy, "dy");
+        requireNonNull(dx, "dx");
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, Precision.FLOAT64,
+                Features.Storage.NATIVE, 8, Pointer.to(y), Pointer.to(dy), Pointer.to(dx),
+                () -> Arrays.fill(dx, Double.NaN));
+    }
+
+    /**
+     * 16-bit version of {@link #softmaxBackward(float[], float[], float[], long[], int, SoftmaxOptions)}.
+     *
+     * @param y the forward output bits; not modified
+     * @param dy the upstream gradient bits; not modified
+     * @param dx the result bits
+     * @param shape the arrays' shape
+     * @param axis the softmax axis
+     * @param format FLOAT16 or BFLOAT16
+     * @param options log form and temperature
+     * @throws IllegalArgumentException if an argument is null, or the shape or lengths do not fit
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public void softmaxBackward(short[] y, short[] dy, short[] dx, long[] shape, int axis, HalfFormat format,
+            SoftmaxOptions options) {
+        requireNonNull(y, "y");
+        requireNonNull(dy, "dy");
+        requireNonNull(dx, "dx");
+        requireNonNull(format, "format");
+        short nan = format == HalfFormat.FLOAT16 ? (short) 0x7E00 : (short) 0x7FC0;
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, Precision.FLOAT32,
+                storage(format), 2, Pointer.to(y), Pointer.to(dy), Pointer.to(dx), () -> Arrays.fill(dx, nan));
+    }
+
+    private static Features.Storage storage(HalfFormat f) {
+        return f == HalfFormat.FLOAT16 ? Features.Storage.HALF : Features.Storage.BF16;
+    }
+
+    /** Validates, then runs a forward family call; plain last-axis softmax takes the fast paths. */
+    private void runFamily(int inLength, int outLength, boolean same, long[] shape, int axis, SoftmaxOptions options,
+            byte[] mask, Precision compute, Features.Storage storage, int elemBytes, Pointer x, Pointer y,
+            Runnable poisonOut, java.util.function.Consumer<long[]> plain) {
+        requireNonNull(options, "options");
+        FamilyRunner.Dims d = FamilyRunner.dims(shape, axis, inLength);
+        if (outLength != inLength) {
+            throw new IllegalArgumentException("out.length=" + outLength + " does not equal the input's " + inLength);
+        }
+        if (same && inLength > 0) {
+            throw new IllegalArgumentException("out must not be the input array (the input is never modified)");
+        }
+        long maskStride = FamilyRunner.checkMask(mask, d);
+        requirePrecision(compute);
+        if (d.elements() == 0) {
+            return;
+        }
+        Features f = FamilyRunner.features(options, mask != null, storage);
+        if (plain != null && f.equals(Features.PLAIN) && d.inner() == 1 && d.outer() <= Integer.MAX_VALUE
+                && d.k() <= Integer.MAX_VALUE) {
+            plain.accept(new long[] {d.outer(), d.k()});
+            return;
+        }
+        guarded(poisonOut, () -> family.forward(x, y, elemBytes, compute, d, f, mask, maskStride));
+    }
+
+    private void runBackward(int yLength, int dyLength, int dxLength, boolean aliased, long[] shape, int axis,
+            SoftmaxOptions options, Precision compute, Features.Storage storage, int elemBytes, Pointer y, Pointer dy,
+            Pointer dx, Runnable poisonOut) {
+        requireNonNull(options, "options");
+        FamilyRunner.Dims d = FamilyRunner.dims(shape, axis, yLength);
+        if (dyLength != yLength || dxLength != yLength) {
+            throw new IllegalArgumentException("y, dy and dx must have the same length, got " + yLength + ", "
+                    + dyLength + ", " + dxLength);
+        }
+        if (aliased && yLength > 0) {
+            throw new IllegalArgumentException("dx must not be y or dy");
+        }
+        requirePrecision(compute);
+        if (d.elements() == 0) {
+            return;
+        }
+        Features f = FamilyRunner.features(options, false, storage);
+        guarded(poisonOut, () -> family.backward(y, dy, dx, elemBytes, compute, d, f));
+    }
+
+    private void guarded(Runnable poisonOut, Runnable body) {
+        lock.lock();
+        try {
+            ensureOpen();
+            body.run();
+        } catch (RuntimeException e) {
+            poisonOut.run();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return whether device outputs are poisoned with NaN before each kernel (verification) */
+    boolean poisons() {
+        return poison;
     }
 
     /**

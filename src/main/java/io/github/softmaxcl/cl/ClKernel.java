@@ -106,6 +106,18 @@ public final class ClKernel extends ClObject {
     }
 
     /**
+     * @param index argument index
+     * @param value a double (cl_double)
+     * @return this
+     * @throws ClException if the argument is rejected
+     */
+    public ClKernel argDouble(int index, double value) {
+        Cl.check(CL.clSetKernelArg(handle(), index, Sizeof.cl_double, Pointer.to(new double[] {value})),
+                "clSetKernelArg", name + " #" + index);
+        return this;
+    }
+
+    /**
      * Enqueues a 1-D range.
      *
      * @param queue the queue

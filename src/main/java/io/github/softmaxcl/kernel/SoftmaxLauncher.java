@@ -46,6 +46,27 @@ public final class SoftmaxLauncher implements AutoCloseable {
         }
     }
 
+    private static String options(String base, Features f) {
+        String d = f.defines();
+        return base.isEmpty() ? d : d.isEmpty() ? base : base + " " + d;
+    }
+
+    /** Appends the features' runtime arguments after a kernel's own {@code fixed} arguments. */
+    private static void featureArgs(ClKernel k, int fixed, Features f, ClBuffer mask, long maskStride,
+            boolean doublePrecision) {
+        int i = fixed;
+        if (f.mask()) {
+            k.arg(i++, mask).arg(i++, maskStride);
+        }
+        if (f.scaled()) {
+            if (doublePrecision) {
+                k.argDouble(i, f.scale());
+            } else {
+                k.argFloat(i, (float) f.scale());
+            }
+        }
+    }
+
     private static String[] functions(Plan plan) {
         return switch (plan.variant()) {
             case ROWS -> new String[] {"softmax_rows"};
@@ -71,29 +92,54 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if a launch fails
      */
     public List<ClEvent> enqueue(Plan plan, ClBuffer x, ClBuffer y, long rows, long cols, boolean profile) {
-        String options = plan.buildOptions();
+        return enqueue(plan, Features.PLAIN, x, y, rows, cols, null, 0, profile);
+    }
+
+    /**
+     * Enqueues a softmax-family call along the last axis.
+     *
+     * @param plan the plan
+     * @param f the features (log, temperature, mask, storage)
+     * @param x input buffer
+     * @param y output buffer
+     * @param rows rows
+     * @param cols row length
+     * @param mask mask bytes when {@code f.mask()}, else null
+     * @param maskStride bytes between mask rows: cols for a full mask, 0 to broadcast one row
+     * @param profile whether to return events
+     * @return the kernel events (to be closed by the caller), or an empty list when not profiling
+     * @throws io.github.softmaxcl.cl.ClException if a launch fails
+     */
+    public List<ClEvent> enqueue(Plan plan, Features f, ClBuffer x, ClBuffer y, long rows, long cols, ClBuffer mask,
+            long maskStride, boolean profile) {
+        String options = options(plan.buildOptions(), f);
+        boolean dbl = plan.precision() == io.github.softmaxcl.Precision.FLOAT64 && f.storage() == Features.Storage.NATIVE;
         List<ClEvent> events = new ArrayList<>(2);
         try {
             switch (plan.variant()) {
                 case ROWS -> {
                     ClKernel k = programs.kernel(FILE, options, "softmax_rows");
                     k.arg(0, x).arg(1, y).arg(2, rows).arg(3, cols);
+                    featureArgs(k, 4, f, mask, maskStride, dbl);
                     add(events, k.enqueue(queue, roundUp(rows, plan.wg()), plan.wg(), profile));
                 }
                 case TILE -> {
                     ClKernel k = programs.kernel(FILE, options, "softmax_tile");
                     k.arg(0, x).arg(1, y).arg(2, rows);
+                    featureArgs(k, 3, f, mask, maskStride, dbl);
                     long items = (rows + plan.vec() - 1) / plan.vec();
                     add(events, k.enqueue(queue, roundUp(items, plan.wg()), plan.wg(), profile));
                 }
                 case REGISTERS -> {
                     ClKernel k = programs.kernel(FILE, options, "softmax_registers");
                     k.arg(0, x).arg(1, y).arg(2, rows).arg(3, cols);
+                    featureArgs(k, 4, f, mask, maskStride, dbl);
                     add(events, k.enqueue(queue, rows * plan.wg(), plan.wg(), profile));
                 }
                 case VECTOR -> {
                     ClKernel k = programs.kernel(FILE, options, "softmax_vector");
                     k.arg(0, x).arg(1, y).arg(2, rows).arg(3, cols);
+                    featureArgs(k, 4, f, mask, maskStride, dbl);
                     add(events, k.enqueue(queue, roundUp(rows, plan.wg()), plan.wg(), profile));
                 }
                 case SPLIT, CHUNKS -> {
@@ -104,11 +150,13 @@ public final class SoftmaxLauncher implements AutoCloseable {
                     ClBuffer part = scratch(parts * 2 * plan.precision().bytes());
                     ClKernel p = programs.kernel(FILE, options, groups ? "softmax_partial" : "softmax_chunk_partial");
                     p.arg(0, x).arg(1, part).arg(2, rows).arg(3, cols).arg(4, chunk).argInt(5, plan.split());
+                    featureArgs(p, 6, f, mask, maskStride, dbl);
                     add(events, p.enqueue(queue, global, plan.wg(), profile));
-                    ClKernel f = programs.kernel(FILE, options, groups ? "softmax_finish" : "softmax_chunk_finish");
-                    f.arg(0, x).arg(1, y).arg(2, part).arg(3, rows).arg(4, cols).arg(5, chunk)
+                    ClKernel fin = programs.kernel(FILE, options, groups ? "softmax_finish" : "softmax_chunk_finish");
+                    fin.arg(0, x).arg(1, y).arg(2, part).arg(3, rows).arg(4, cols).arg(5, chunk)
                             .argInt(6, plan.split());
-                    add(events, f.enqueue(queue, global, plan.wg(), profile));
+                    featureArgs(fin, 7, f, mask, maskStride, dbl);
+                    add(events, fin.enqueue(queue, global, plan.wg(), profile));
                 }
                 default -> throw new IllegalStateException("unknown variant " + plan.variant());
             }
@@ -117,6 +165,72 @@ public final class SoftmaxLauncher implements AutoCloseable {
             throw e;
         }
         return events;
+    }
+
+    /**
+     * Enqueues softmax over the middle axis of an (outer, k, inner) array, inner &gt; 1.
+     *
+     * @param vec vector width (lanes per work-item)
+     * @param local local size
+     * @param precision computing precision
+     * @param f features
+     * @param x input
+     * @param y output
+     * @param outer outer extent
+     * @param k softmax axis extent
+     * @param inner inner extent
+     * @param mask full-shape mask bytes when {@code f.mask()}, else null
+     * @throws io.github.softmaxcl.cl.ClException if the launch fails
+     */
+    public void enqueueStrided(int vec, int local, io.github.softmaxcl.Precision precision, Features f, ClBuffer x,
+            ClBuffer y, long outer, long k, long inner, ClBuffer mask) {
+        String options = options(stridedOptions(vec, precision, f), f);
+        ClKernel kern = programs.kernel(FILE, options, "softmax_strided");
+        kern.arg(0, x).arg(1, y).arg(2, outer).arg(3, k).arg(4, inner);
+        featureArgs(kern, 5, f, mask, 0, precision == io.github.softmaxcl.Precision.FLOAT64
+                && f.storage() == Features.Storage.NATIVE);
+        long items = outer * ((inner + vec - 1) / vec);
+        kern.enqueue(queue, roundUp(items, local), local, false);
+    }
+
+    /**
+     * Enqueues the gradient of softmax (or log-softmax, per {@code f.log()}) with respect to the
+     * logits, along the axis of an (outer, k, inner) array; inner == 1 is the last axis.
+     *
+     * @param vec vector width
+     * @param local local size
+     * @param precision computing precision
+     * @param f features (log, temperature, storage; no mask)
+     * @param y forward output
+     * @param dy upstream gradient
+     * @param dx result
+     * @param outer outer extent
+     * @param k softmax axis extent
+     * @param inner inner extent
+     * @throws io.github.softmaxcl.cl.ClException if the launch fails
+     */
+    public void enqueueBackward(int vec, int local, io.github.softmaxcl.Precision precision, Features f, ClBuffer y,
+            ClBuffer dy, ClBuffer dx, long outer, long k, long inner) {
+        String options = options(stridedOptions(vec, precision, f), f);
+        boolean rowsLayout = inner == 1;
+        ClKernel kern = programs.kernel(FILE, options, rowsLayout ? "softmax_backward_vector" : "softmax_backward_strided");
+        kern.arg(0, y).arg(1, dy).arg(2, dx);
+        long items;
+        if (rowsLayout) {
+            kern.arg(3, outer).arg(4, k);
+            items = outer;
+        } else {
+            kern.arg(3, outer).arg(4, k).arg(5, inner);
+            items = outer * ((inner + vec - 1) / vec);
+        }
+        featureArgs(kern, rowsLayout ? 5 : 6, new Features(f.log(), f.scale(), false, false, f.storage()), null, 0,
+                precision == io.github.softmaxcl.Precision.FLOAT64 && f.storage() == Features.Storage.NATIVE);
+        kern.enqueue(queue, roundUp(items, local), local, false);
+    }
+
+    private static String stridedOptions(int vec, io.github.softmaxcl.Precision precision, Features f) {
+        return "-DVEC=" + vec + (precision == io.github.softmaxcl.Precision.FLOAT64
+                && f.storage() == Features.Storage.NATIVE ? " -DUSE_DOUBLE" : "");
     }
 
     /**

@@ -50,7 +50,26 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
      */
     public static Comparison of(Values input, Values device, Values reference, long rows, long cols,
             Precision precision) {
-        Tolerance tol = Tolerance.of(precision);
+        return of(device, reference, rows, cols, Tolerance.Kind.SOFTMAX,
+                precision == Precision.FLOAT32 ? Tolerance.Format.FLOAT32 : Tolerance.Format.FLOAT64,
+                i -> input.get(i) == Double.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * The general comparison, for every member of the softmax family.
+     *
+     * @param device the device output, one softmax vector per row
+     * @param reference the reference output, same layout
+     * @param rows rows
+     * @param cols row length
+     * @param kind softmax, log-softmax or gradient
+     * @param format the device's element format (tolerance and ULPs)
+     * @param masked elements whose input was -inf or masked: exactly 0 (or exactly -inf for log) required
+     * @return the comparison
+     */
+    public static Comparison of(Values device, Values reference, long rows, long cols, Tolerance.Kind kind,
+            Tolerance.Format format, java.util.function.LongPredicate masked) {
+        Tolerance tol = Tolerance.of(format, kind);
         double maxAbs = 0;
         double maxRel = 0;
         long maxUlp = 0;
@@ -61,6 +80,7 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
         String first = "";
         for (long r = 0; r < rows; r++) {
             double sum = 0;
+            double refSum = 0;
             boolean nanRow = false;
             long dArg = -1;
             long rArg = -1;
@@ -77,8 +97,13 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
                     if (bad) {
                         nonFinite++;
                     }
-                } else if (input.get(i) == Double.NEGATIVE_INFINITY && d != 0.0) {
-                    bad = true;
+                } else if (Double.isInfinite(ref) || Double.isInfinite(d)) {
+                    bad = d != ref; // log-softmax of a masked entry: exactly -inf
+                    if (bad) {
+                        nonFinite++;
+                    }
+                } else if (masked.test(i) && kind != Tolerance.Kind.GRADIENT && d != ref) {
+                    bad = true; // a masked softmax entry is exactly 0
                     nonFinite++;
                 } else {
                     double err = Math.abs(d - ref);
@@ -86,9 +111,10 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
                     if (Math.abs(ref) >= tol.relFloor()) {
                         maxRel = Math.max(maxRel, err / Math.abs(ref));
                     }
-                    maxUlp = Math.max(maxUlp, ulps(d, ref, precision));
+                    maxUlp = Math.max(maxUlp, ulps(d, ref, format));
                     bad = !tol.accepts(d, ref);
-                    sum += d;
+                    sum += kind == Tolerance.Kind.LOG ? Math.exp(d) : d;
+                    refSum += kind == Tolerance.Kind.LOG ? Math.exp(ref) : ref;
                     if (d > dBest) {
                         dBest = d;
                         dArg = c;
@@ -100,14 +126,15 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
                 }
                 if (bad) {
                     if (failures == 0) {
-                        first = "row " + r + ", col " + c + ": device " + d + ", reference " + ref + ", input "
-                                + input.get(i);
+                        first = "row " + r + ", col " + c + ": device " + d + ", reference " + ref
+                                + (masked.test(i) ? " (masked or -inf input)" : "");
                     }
                     failures++;
                 }
             }
-            if (!nanRow && cols > 0) {
-                maxSum = Math.max(maxSum, Math.abs(sum - 1.0));
+            if (!nanRow && cols > 0 && kind != Tolerance.Kind.GRADIENT) {
+                // Against the reference's own sum: 1, or 0 for a row of masked-row zeros.
+                maxSum = Math.max(maxSum, Math.abs(sum - (refSum > 0.5 ? 1.0 : 0.0)));
                 // Ties between equal probabilities may break either way; only count a real difference.
                 if (dArg != rArg && rArg >= 0 && dArg >= 0 && reference.get(r * cols + dArg) != rBest) {
                     argmax++;
@@ -124,7 +151,25 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
      * @return the number of representable values of that precision between {@code d} and {@code ref} rounded to it
      */
     static long ulps(double d, double ref, Precision precision) {
-        if (precision == Precision.FLOAT32) {
+        return ulps(d, ref, precision == Precision.FLOAT32 ? Tolerance.Format.FLOAT32 : Tolerance.Format.FLOAT64);
+    }
+
+    /**
+     * @param d device value
+     * @param ref reference value
+     * @param format the device's element format
+     * @return representable values of that format between the two (reference rounded to the format)
+     */
+    static long ulps(double d, double ref, Tolerance.Format format) {
+        if (format == Tolerance.Format.FLOAT16) {
+            return Math.abs(ordered16(io.github.softmaxcl.npy.Float16.fromFloat((float) d))
+                    - ordered16(io.github.softmaxcl.npy.Float16.fromFloat((float) ref)));
+        }
+        if (format == Tolerance.Format.BFLOAT16) {
+            return Math.abs(ordered(Float.floatToRawIntBits((float) d) >> 16 << 16)
+                    - ordered(Float.floatToRawIntBits((float) ref) >> 16 << 16)) >> 16;
+        }
+        if (format == Tolerance.Format.FLOAT32) {
             long a = ordered(Float.floatToRawIntBits((float) d));
             long b = ordered(Float.floatToRawIntBits((float) ref));
             return Math.abs(a - b);
@@ -133,6 +178,11 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
         long b = orderedLong(Double.doubleToRawLongBits(ref));
         long diff = a - b;
         return diff == Long.MIN_VALUE ? Long.MAX_VALUE : Math.abs(diff);
+    }
+
+    private static long ordered16(short bits) {
+        int b = bits;
+        return b < 0 ? -(b & 0x7FFF) : b;
     }
 
     private static long ordered(int bits) {

@@ -22,6 +22,72 @@ public record Tolerance(double abs, double rel, double relFloor, double rowSum) 
     /** float64: 1e-15 absolute, 1e-12 relative for outputs &gt;= 1e-290, row sums within 1e-12. */
     public static final Tolerance FLOAT64 = new Tolerance(1e-15, 1e-12, 1e-290, 1e-12);
 
+    /** What is being compared. */
+    public enum Kind {
+        /** Probabilities. */
+        SOFTMAX,
+        /** Log-probabilities (the row check is then on sum(exp(output))). */
+        LOG,
+        /** Gradients with respect to the logits (no row check). */
+        GRADIENT
+    }
+
+    /** Element formats that tolerances and ULP distances are stated for. */
+    public enum Format {
+        /** IEEE binary32. */
+        FLOAT32,
+        /** IEEE binary64. */
+        FLOAT64,
+        /** IEEE binary16 storage, float32 arithmetic. */
+        FLOAT16,
+        /** bfloat16 storage, float32 arithmetic. */
+        BFLOAT16
+    }
+
+    private static final double NO_ROW_CHECK = Double.POSITIVE_INFINITY;
+
+    /**
+     * The stated tolerances, one table for the whole family (probability units for softmax and
+     * gradients, log-probability units for log-softmax):
+     * <pre>
+     *              softmax (abs, rel, floor, row)       log-softmax (abs, rel, row)   gradient (abs, rel, floor)
+     *   float32    1e-6,  2e-5, 1e-30,  1e-5            1e-5,  1e-6,  1e-5            1e-5,  1e-4, 1e-30
+     *   float64    1e-15, 1e-12, 1e-290, 1e-12          1e-12, 1e-13, 1e-12           1e-12, 1e-9, 1e-290
+     *   float16    1e-3,  1e-3, 6.1e-5, 2e-3            2e-3,  1e-3,  2e-3            4e-3,  4e-3, 6.1e-5
+     *   bfloat16   4e-3,  4e-3, 1e-30,  1e-2            1.6e-2, 8e-3, 3e-2            3e-2,  3e-2, 1e-30
+     * </pre>
+     * float16 is the issue's contract (relative 1e-3 above half's smallest normal, 6.1e-5); bfloat16
+     * has 3 fewer significand bits, so 4x. Log-softmax errors grow with |output| (x - max is rounded),
+     * hence a relative term with no floor; and a log-probability L stored in bfloat16 is off by up to
+     * |L| 2^-9, so exp of it by about 1.6% for the L near -8 that still matter in a row sum: 3e-2.
+     *
+     * @param format the element format
+     * @param kind what is compared
+     * @return the tolerance
+     */
+    public static Tolerance of(Format format, Kind kind) {
+        return switch (kind) {
+            case SOFTMAX -> switch (format) {
+                case FLOAT32 -> FLOAT32;
+                case FLOAT64 -> FLOAT64;
+                case FLOAT16 -> new Tolerance(1e-3, 1e-3, 6.1e-5, 2e-3);
+                case BFLOAT16 -> new Tolerance(4e-3, 4e-3, 1e-30, 1e-2);
+            };
+            case LOG -> switch (format) {
+                case FLOAT32 -> new Tolerance(1e-5, 1e-6, 0, 1e-5);
+                case FLOAT64 -> new Tolerance(1e-12, 1e-13, 0, 1e-12);
+                case FLOAT16 -> new Tolerance(2e-3, 1e-3, 0, 2e-3);
+                case BFLOAT16 -> new Tolerance(1.6e-2, 8e-3, 0, 3e-2);
+            };
+            case GRADIENT -> switch (format) {
+                case FLOAT32 -> new Tolerance(1e-5, 1e-4, 1e-30, NO_ROW_CHECK);
+                case FLOAT64 -> new Tolerance(1e-12, 1e-9, 1e-290, NO_ROW_CHECK);
+                case FLOAT16 -> new Tolerance(4e-3, 4e-3, 6.1e-5, NO_ROW_CHECK);
+                case BFLOAT16 -> new Tolerance(3e-2, 3e-2, 1e-30, NO_ROW_CHECK);
+            };
+        };
+    }
+
     /**
      * @param precision the device precision
      * @return its stated tolerance

@@ -1,0 +1,360 @@
+/*
+ * The softmax family on the device against the double reference (ReferenceFamily), under the
+ * tolerances stated once in Tolerance.of(format, kind): every option (log, temperature, full and
+ * broadcast masks, masked-row zeros, and a combination) on every kernel variant and all four
+ * storage formats; any axis of 3-d arrays, including lane counts that are not multiples of the
+ * vector width; and gradients. Device outputs are poisoned before each run and inputs are
+ * adversarial (NaN, inf and all -inf rows, outliers, huge spreads, near-uniform rows).
+ */
+package io.github.softmaxcl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.softmaxcl.kernel.Planner;
+import io.github.softmaxcl.kernel.Variant;
+import io.github.softmaxcl.npy.Float16;
+import io.github.softmaxcl.reference.Comparison;
+import io.github.softmaxcl.reference.Inputs;
+import io.github.softmaxcl.reference.Inputs.Pattern;
+import io.github.softmaxcl.reference.ReferenceFamily;
+import io.github.softmaxcl.reference.Tolerance;
+import io.github.softmaxcl.reference.Tolerance.Format;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FamilyTest {
+    private final Map<Variant, SoftmaxEngine> forced = new EnumMap<>(Variant.class);
+    private SoftmaxEngine auto;
+
+    @BeforeAll
+    void open() {
+        auto = Engines.open(null, 0);
+        for (Variant v : Variant.values()) {
+            forced.put(v, Engines.open(v, 0));
+        }
+    }
+
+    @AfterAll
+    void close() {
+        auto.close();
+        forced.values().forEach(SoftmaxEngine::close);
+    }
+
+    private SoftmaxEngine engine(String name) {
+        return name.equals("auto") ? auto : forced.get(Variant.valueOf(name));
+    }
+
+    /** The feature sets every variant runs. */
+    enum Feature { LOG, TEMPERATURE, MASK, MASK_ROW, MASKED_ZERO, ALL }
+
+    static SoftmaxOptions options(Feature f) {
+        return switch (f) {
+            case LOG -> SoftmaxOptions.LOG_SOFTMAX;
+            case TEMPERATURE -> SoftmaxOptions.SOFTMAX.withTemperature(0.7);
+            case MASK, MASK_ROW -> SoftmaxOptions.SOFTMAX;
+            case MASKED_ZERO -> SoftmaxOptions.SOFTMAX.withMaskedRows(MaskedRows.ZERO);
+            case ALL -> SoftmaxOptions.LOG_SOFTMAX.withTemperature(2.5).withMaskedRows(MaskedRows.ZERO);
+        };
+    }
+
+    /** About 30% masked entries, and every seventh row masked entirely. */
+    static byte[] mask(int n, int cols, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        byte[] m = new byte[n];
+        for (int i = 0; i < n; i++) {
+            m[i] = (byte) ((i / cols) % 7 == 3 || rnd.nextInt(10) < 3 ? 0 : 1);
+        }
+        return m;
+    }
+
+    static byte[] maskFor(Feature f, int n, int cols) {
+        return switch (f) {
+            case MASK, MASKED_ZERO, ALL -> mask(n, cols, n);
+            case MASK_ROW -> mask(cols, cols, cols + 1); // one row broadcast over all rows
+            default -> null;
+        };
+    }
+
+    /** Values rounded to the format, as doubles (what both the device and the reference see). */
+    static double[] rounded(double[] x, Format f) {
+        double[] r = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = switch (f) {
+                case FLOAT64 -> x[i];
+                case FLOAT32 -> (float) x[i];
+                case FLOAT16 -> Float16.toFloat(Float16.fromFloat((float) x[i]));
+                case BFLOAT16 -> Float.intBitsToFloat(bf16(x[i]) << 16);
+            };
+        }
+        return r;
+    }
+
+    static int bf16(double v) {
+        float f = (float) v;
+        int u = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return ((u >>> 16) | 0x40) & 0xFFFF;
+        }
+        return ((u + 0x7FFF + ((u >>> 16) & 1)) >>> 16) & 0xFFFF;
+    }
+
+    static short[] bits(double[] x, Format f) {
+        short[] b = new short[x.length];
+        for (int i = 0; i < x.length; i++) {
+            b[i] = f == Format.FLOAT16 ? Float16.fromFloat((float) x[i]) : (short) bf16(x[i]);
+        }
+        return b;
+    }
+
+    static double[] fromBits(short[] b, Format f) {
+        double[] d = new double[b.length];
+        for (int i = 0; i < b.length; i++) {
+            d[i] = f == Format.FLOAT16 ? Float16.toFloat(b[i]) : Float.intBitsToFloat((b[i] & 0xFFFF) << 16);
+        }
+        return d;
+    }
+
+    static Precision compute(Format f) {
+        return f == Format.FLOAT64 ? Precision.FLOAT64 : Precision.FLOAT32;
+    }
+
+    static HalfFormat half(Format f) {
+        return f == Format.FLOAT16 ? HalfFormat.FLOAT16 : HalfFormat.BFLOAT16;
+    }
+
+    /** Runs the forward family call in format f; x is already rounded to f. */
+    static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, Format f, SoftmaxOptions o,
+            byte[] mask) {
+        switch (f) {
+            case FLOAT64: {
+                double[] out = new double[x.length];
+                e.softmax(x, out, shape, axis, o, mask);
+                return out;
+            }
+            case FLOAT32: {
+                float[] xf = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    xf[i] = (float) x[i];
+                }
+                float[] out = new float[x.length];
+                e.softmax(xf, out, shape, axis, o, mask);
+                double[] d = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    d[i] = out[i];
+                }
+                return d;
+            }
+            default: {
+                short[] out = new short[x.length];
+                e.softmax(bits(x, f), out, shape, axis, half(f), o, mask);
+                return fromBits(out, f);
+            }
+        }
+    }
+
+    static void check(double[] x, double[] device, long[] shape, int axis, Format f, SoftmaxOptions o, byte[] mask,
+            String what) {
+        double[] ref = ReferenceFamily.forward(ReferenceFamily.scaled(x, o, compute(f)), shape, axis, o, mask);
+        long[] d = ReferenceFamily.dims(shape, axis);
+        long rows = d[0] * d[2];
+        double[] masked = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            boolean m = mask != null && (mask.length == x.length ? mask[i] : mask[(int) (i % d[1])]) == 0;
+            masked[i] = m || x[i] == Double.NEGATIVE_INFINITY ? 1 : 0;
+        }
+        double[] dr = ReferenceFamily.toRows(device, shape, axis);
+        double[] rr = ReferenceFamily.toRows(ref, shape, axis);
+        double[] mr = ReferenceFamily.toRows(masked, shape, axis);
+        Comparison c = Comparison.of(i -> dr[(int) i], i -> rr[(int) i], rows, d[1],
+                o.log() ? Tolerance.Kind.LOG : Tolerance.Kind.SOFTMAX, f, i -> mr[(int) i] != 0);
+        if (!c.passed()) {
+            fail(what + ": " + c);
+        }
+    }
+
+    static boolean canRun(Variant v, int cols) {
+        return switch (v) {
+            case ROWS -> cols <= Planner.MAX_ROWS_VARIANT;
+            case TILE -> cols <= Planner.MAX_TILE_COLS;
+            case REGISTERS -> cols <= 256 * Planner.MAX_ITEMS;
+            default -> true;
+        };
+    }
+
+    static Stream<Arguments> lastAxisCases() {
+        int[][] shapes = {{70, 10}, {37, 300}, {3, 5000}};
+        List<Arguments> out = new ArrayList<>();
+        List<String> engines = new ArrayList<>(List.of("auto"));
+        for (Variant v : Variant.values()) {
+            engines.add(v.name());
+        }
+        for (String e : engines) {
+            for (Format f : Format.values()) {
+                for (Feature feat : Feature.values()) {
+                    for (int[] s : shapes) {
+                        if (e.equals("auto") || canRun(Variant.valueOf(e), s[1])) {
+                            out.add(Arguments.of(e, f, feat, s[0], s[1]));
+                        }
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} {3}x{4}")
+    @MethodSource("lastAxisCases")
+    void everyOptionOnEveryVariant(String engine, Format f, Feature feat, int rows, int cols) {
+        double[] x = rounded(Inputs.doubles(Pattern.ADVERSARIAL, rows, cols, rows * 31L + cols), f);
+        SoftmaxOptions o = options(feat);
+        byte[] mask = maskFor(feat, x.length, cols);
+        long[] shape = {rows, cols};
+        double[] y = forward(engine(engine), x, shape, -1, f, o, mask);
+        check(x, y, shape, -1, f, o, mask, engine + " " + f + " " + feat);
+    }
+
+    static Stream<Arguments> axisCases() {
+        List<Arguments> out = new ArrayList<>();
+        long[][] shapes = {{5, 7, 33}, {3, 40, 16}, {257, 129}, {2, 1, 20}, {6, 11, 2}};
+        for (long[] s : shapes) {
+            for (int axis = -s.length; axis < 0; axis++) {
+                for (Format f : Format.values()) {
+                    for (Feature feat : new Feature[] {null, Feature.LOG, Feature.TEMPERATURE, Feature.MASK,
+                        Feature.ALL}) {
+                        out.add(Arguments.of(s, axis, f, feat));
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} axis {1} {2} {3}")
+    @MethodSource("axisCases")
+    void anyAxis(long[] shape, int axis, Format f, Feature feat) {
+        int n = 1;
+        for (long d : shape) {
+            n *= (int) d;
+        }
+        double[] x = rounded(Inputs.doubles(Pattern.ADVERSARIAL, 1, n, n + axis), f);
+        SoftmaxOptions o = feat == null ? SoftmaxOptions.SOFTMAX : options(feat);
+        byte[] mask = feat == Feature.MASK || feat == Feature.ALL ? mask(n, (int) shape[shape.length - 1], n) : null;
+        double[] y = forward(auto, x, shape, axis, f, o, mask);
+        check(x, y, shape, axis, f, o, mask, java.util.Arrays.toString(shape) + " axis " + axis + " " + f + " " + feat);
+    }
+
+    static Stream<Arguments> gradientCases() {
+        List<Arguments> out = new ArrayList<>();
+        long[][] shapes = {{9, 1000}, {40, 7}, {4, 33, 19}};
+        for (long[] s : shapes) {
+            for (int axis : new int[] {-1, 0}) {
+                for (Format f : Format.values()) {
+                    for (boolean log : new boolean[] {false, true}) {
+                        out.add(Arguments.of(s, axis, f, log));
+                    }
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} axis {1} {2} log={3}")
+    @MethodSource("gradientCases")
+    void gradients(long[] shape, int axis, Format f, boolean log) {
+        int n = 1;
+        for (long d : shape) {
+            n *= (int) d;
+        }
+        SoftmaxOptions o = (log ? SoftmaxOptions.LOG_SOFTMAX : SoftmaxOptions.SOFTMAX).withTemperature(1.5);
+        double[] logits = Inputs.doubles(Pattern.OUTLIERS, 1, n, n);
+        double[] y = rounded(ReferenceFamily.forward(logits, shape, axis, o.withTemperature(1.0), null), f);
+        double[] dy = rounded(Inputs.doubles(Pattern.RANDOM, 1, n, n + 1), f);
+        double[] dx;
+        switch (f) {
+            case FLOAT64 -> {
+                dx = new double[n];
+                auto.softmaxBackward(y, dy, dx, shape, axis, o);
+            }
+            case FLOAT32 -> {
+                float[] yf = new float[n];
+                float[] df = new float[n];
+                for (int i = 0; i < n; i++) {
+                    yf[i] = (float) y[i];
+                    df[i] = (float) dy[i];
+                }
+                float[] out = new float[n];
+                auto.softmaxBackward(yf, df, out, shape, axis, o);
+                dx = new double[n];
+                for (int i = 0; i < n; i++) {
+                    dx[i] = out[i];
+                }
+            }
+            default -> {
+                short[] out = new short[n];
+                auto.softmaxBackward(bits(y, f), bits(dy, f), out, shape, axis, half(f), o);
+                dx = fromBits(out, f);
+            }
+        }
+        double[] ref = ReferenceFamily.backward(y, dy, shape, axis, o);
+        long[] d = ReferenceFamily.dims(shape, axis);
+        double[] dr = ReferenceFamily.toRows(dx, shape, axis);
+        double[] rr = ReferenceFamily.toRows(ref, shape, axis);
+        Comparison c = Comparison.of(i -> dr[(int) i], i -> rr[(int) i], d[0] * d[2], d[1], Tolerance.Kind.GRADIENT, f,
+                i -> false);
+        if (!c.passed()) {
+            fail(java.util.Arrays.toString(shape) + " axis " + axis + " " + f + " log=" + log + ": " + c);
+        }
+        boolean nonTrivial = false;
+        for (double v : ref) {
+            nonTrivial |= Math.abs(v) > 1e-3;
+        }
+        assertTrue(nonTrivial, "reference gradient is trivially small");
+    }
+
+    @Test
+    void temperatureOneIsBitIdenticalToPlainSoftmax() {
+        float[] x = Inputs.floats(Pattern.ADVERSARIAL, 300, 77, 1);
+        float[] plain = auto.softmax(x, 300, 77);
+        float[] t1 = new float[x.length];
+        auto.softmax(x, t1, 300, 77, SoftmaxOptions.SOFTMAX.withTemperature(1.0), null);
+        assertArrayEquals(plain, t1);
+        float[] t2 = new float[x.length];
+        auto.softmax(x, t2, 300, 77, SoftmaxOptions.SOFTMAX.withTemperature(2.0), null);
+        assertTrue(!java.util.Arrays.equals(plain, t2), "a temperature must change the result");
+    }
+
+    @Test
+    void badOptionsAreRejectedWithTheValue() {
+        for (double t : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SoftmaxOptions.SOFTMAX.withTemperature(t));
+            assertTrue(e.getMessage().contains("temperature must be finite and > 0, got " + t), e.getMessage());
+        }
+        float[] x = new float[12];
+        float[] out = new float[12];
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
+                () -> auto.softmax(x, out, 3, 4, SoftmaxOptions.SOFTMAX, new byte[5]));
+        assertTrue(m.getMessage().contains("mask has 5 entries"), m.getMessage());
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> auto.softmax(x, out, new long[] {3, 4}, 2, SoftmaxOptions.SOFTMAX, null));
+        assertTrue(a.getMessage().contains("axis 2 is out of range"), a.getMessage());
+        IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
+                () -> auto.softmax(x, out, new long[] {3, 5}, -1, SoftmaxOptions.SOFTMAX, null));
+        assertTrue(s.getMessage().contains("does not match shape [3, 5]"), s.getMessage());
+    }
+}
