@@ -1,7 +1,8 @@
 /*
- * `softmax run IN.npy -o OUT.npy`: softmax along the last axis of a float32 or float64 .npy array of
- * any rank and any size. The file is streamed in chunks of whole rows through two input and two
- * output buffers (see StreamingSoftmax), so a file larger than memory runs with a small heap. The
+ * `softmax run IN.npy -o OUT.npy`: softmax (or log-softmax, with a temperature, a mask, along any
+ * axis) of a float16, float32 or float64 .npy array of any rank and any size. The file is streamed in
+ * chunks of whole rows (or, for another axis, whole outer slices) through two input and two output
+ * buffers (see StreamingSoftmax), so a file larger than memory runs with a small heap. The
  * output goes to a temporary file beside OUT.npy that is renamed into place only after the last
  * row is written: a failure never leaves a partial OUT.npy, and IN.npy is only ever read.
  */
@@ -30,8 +31,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** Softmax of a .npy file into another. */
-@Command(name = "run", description = {"Softmax along the last axis of a float32/float64 .npy array of any rank.",
-    "The output has the input's shape and dtype and appears only when complete."})
+@Command(name = "run", description = {"Softmax along an axis (default the last) of a float16/float32/float64 .npy",
+    "array of any rank. The output has the input's shape and dtype and appears only when complete."})
 final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
     /** Bytes per chunk buffer unless --chunk-rows says otherwise; four such buffers are in flight. */
@@ -43,8 +44,25 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "IN.npy", description = "Input logits (float32 or float64).")
+    @Parameters(index = "0", paramLabel = "IN.npy", description = "Input logits (float16, float32 or float64).")
     Path input;
+
+    @Option(names = "--log", description = "Log-softmax: x - max - log(sum exp(x - max)), computed directly.")
+    boolean log;
+
+    @Option(names = {"-t", "--temperature"}, paramLabel = "T", description = "softmax(x / T); T finite and > 0 (default 1).")
+    double temperature = 1.0;
+
+    @Option(names = "--axis", paramLabel = "K", description = "Softmax axis; negative counts from the end (default -1).")
+    int axis = -1;
+
+    @Option(names = "--mask", paramLabel = "MASK.npy", description = {"NumPy bool array, True = keep: the input's shape,",
+        "or (last axis) one row of its length, broadcast over all rows. Masked entries give 0 (-inf for --log)."})
+    Path maskFile;
+
+    @Option(names = "--masked-rows", paramLabel = "nan|zero",
+            description = "Rows with every entry masked (or -inf): NaN (default) or zeros (-inf for --log).")
+    io.github.softmaxcl.MaskedRows maskedRows = io.github.softmaxcl.MaskedRows.NAN;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.npy",
             description = "Output file; replaced atomically, must not be the input.")
@@ -65,33 +83,64 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         validate();
+        io.github.softmaxcl.SoftmaxOptions options = new io.github.softmaxcl.SoftmaxOptions(log, temperature,
+                maskedRows);
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
         try (NpyReader reader = NpyReader.open(input)) {
             NpyHeader h = reader.header();
-            Precision precision = FileSample.precisionOf(input, h.dtype());
-            long rows = h.rows();
-            long cols = h.cols();
+            long[] shape = h.shape().length == 0 ? new long[] {1} : h.shape();
+            int rank = shape.length;
+            int a = axis < 0 ? axis + rank : axis;
+            if (a < 0 || a >= rank) {
+                throw new ParameterException(spec.commandLine(), "--axis " + axis + " is out of range for a " + rank
+                        + "-d array (use -" + rank + " to " + (rank - 1) + ")");
+            }
+            long outer = 1;
+            long inner = 1;
+            for (int i = 0; i < rank; i++) {
+                if (i < a) {
+                    outer *= shape[i];
+                } else if (i > a) {
+                    inner *= shape[i];
+                }
+            }
+            long k = shape[a];
+            // Units streamed: rows along the last axis, whole outer slices for another axis.
+            long units = outer;
+            long unitElems = k * inner;
+            int itemBytes = h.dtype().itemSize();
+            if (h.dtype() == io.github.softmaxcl.npy.NpyDType.BOOL) {
+                throw new CommandFailedException(input + ": bool arrays are masks, not logits");
+            }
             String where = "";
-            try (NpyWriter writer = NpyWriter.create(output, h.dtype(), h.shape())) {
+            try (NpyWriter writer = NpyWriter.create(output, h.dtype(), h.shape());
+                    MaskSource mask = MaskSource.open(maskFile, shape, a, spec)) {
                 if (h.elementCount() > 0) {
                     try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
                         where = " on " + engine.device().id() + " " + engine.device().name();
-                        long per = chunkRows(engine, rows, cols, precision);
-                        LOG.debug("{} rows x {} cols {}, {} rows per chunk", rows, cols, precision, per);
-                        Progress progress = new Progress(err, !quiet && System.console() != null, rows,
-                                cols * precision.bytes());
+                        Precision compute = h.dtype() == io.github.softmaxcl.npy.NpyDType.FLOAT64 ? Precision.FLOAT64
+                                : Precision.FLOAT32;
+                        long per = chunkRows(engine, units, unitElems, itemBytes, compute, inner == 1);
+                        LOG.debug("{} units of {} elements {}, {} per chunk", units, unitElems, h.dtype(), per);
+                        Progress progress = new Progress(err, !quiet && System.console() != null, units,
+                                unitElems * itemBytes);
                         StreamingSoftmax.ChunkSource source = main.sourceFilter.apply(reader::readElements);
                         StreamingSoftmax.ChunkSink sink = main.sinkFilter.apply(writer::write);
+                        boolean plain = options.equals(io.github.softmaxcl.SoftmaxOptions.SOFTMAX) && mask.none()
+                                && inner == 1 && h.dtype() != io.github.softmaxcl.npy.NpyDType.FLOAT16;
+                        StreamingSoftmax.ChunkCompute chunks = plain
+                                ? StreamingSoftmax.plain(engine, FileSample.precisionOf(input, h.dtype()), k)
+                                : new FamilyChunks(engine, h.dtype(), k, inner, options, mask);
                         long[] done = {0};
                         try {
-                            StreamingSoftmax.run(source, sink, engine, precision, rows, cols, per, n -> {
+                            StreamingSoftmax.run(source, sink, unitElems, itemBytes, units, per, chunks, n -> {
                                 done[0] = n;
                                 progress.update(n);
                             });
                         } catch (OutOfMemoryError e) {
                             throw new CommandFailedException("four chunk buffers of " + per + " rows ("
-                                    + per * cols * precision.bytes() + " bytes each) do not fit in the JVM's direct"
+                                    + per * unitElems * itemBytes + " bytes each) do not fit in the JVM's direct"
                                     + " memory; use a smaller --chunk-rows or raise -XX:MaxDirectMemorySize", e);
                         } finally {
                             progress.finish(done[0]);
@@ -104,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf(Locale.ROOT, "wrote %s: shape %s %s, %d rows in %.2f s (%.2f GB/s)%s%n", output,
-                        h.shapeString(), h.dtype(), rows, secs, h.dataBytes() / secs / 1e9, where);
+                        h.shapeString(), h.dtype(), units, secs, h.dataBytes() / secs / 1e9, where);
                 out.flush();
             }
         }
@@ -136,14 +185,16 @@ final class RunCommand implements Callable<Integer> {
      * engine's largest buffer or a Java buffer's 2 GiB allows. One row is the minimum: a row that
      * alone exceeds the limit cannot run, and the message says what the limit is.
      */
-    private long chunkRows(SoftmaxEngine engine, long rows, long cols, Precision precision) {
-        long rowBytes = Math.multiplyExact(cols, (long) precision.bytes());
+    private long chunkRows(SoftmaxEngine engine, long rows, long cols, int itemBytes, Precision precision,
+            boolean lastAxis) {
+        long rowBytes = Math.multiplyExact(cols, (long) itemBytes);
         long limit = Math.min(engine.maxChunkBytes(), Integer.MAX_VALUE - 64);
         if (rowBytes > limit) {
-            throw new CommandFailedException("one row of " + cols + " " + precision.name().toLowerCase(Locale.ROOT)
+            throw new CommandFailedException("one " + (lastAxis ? "row" : "slice along the axis") + " of " + cols + " "
+                    + precision.name().toLowerCase(Locale.ROOT)
                     + " elements is " + rowBytes + " bytes, more than the largest chunk buffer on "
                     + engine.device().name() + " (" + limit + " bytes: the device's max allocation, a quarter of"
-                    + " its memory, and 2 GiB per Java buffer); rows of at most " + limit / precision.bytes()
+                    + " its memory, and 2 GiB per Java buffer); rows of at most " + limit / itemBytes
                     + " elements can run");
         }
         long maxRows = limit / rowBytes;
@@ -159,7 +210,7 @@ final class RunCommand implements Callable<Integer> {
             per = Math.max(1, Math.min(maxRows, budget / rowBytes));
         }
         // Chunks aligned to the kernel's row group give the same bits as an in-memory run.
-        long group = engine.rowGroup(cols, precision);
+        long group = lastAxis ? engine.rowGroup(cols, precision) : 1;
         if (per % group != 0) {
             long aligned = (per + group - 1) / group * group;
             per = aligned <= maxRows ? aligned : Math.max(group, per / group * group);

@@ -45,6 +45,32 @@ public final class StreamingSoftmax {
         void write(ByteBuffer src) throws IOException;
     }
 
+    /** Computes one chunk: {@code units} units from {@code in} into {@code out} (both positioned at 0). */
+    @FunctionalInterface
+    public interface ChunkCompute {
+        /**
+         * @param in the input chunk, native order
+         * @param out the output chunk, same size
+         * @param firstUnit index of the chunk's first unit in the whole array
+         * @param units units in this chunk
+         * @throws IOException if reading side data (a mask) fails
+         */
+        void compute(ByteBuffer in, ByteBuffer out, long firstUnit, long units) throws IOException;
+    }
+
+    /**
+     * Plain softmax over rows of float32 or float64, through the engine's buffer API (zero-copy on
+     * devices that share memory with the host).
+     *
+     * @param engine the engine
+     * @param precision the element type
+     * @param cols row length
+     * @return the chunk computation
+     */
+    public static ChunkCompute plain(SoftmaxEngine engine, Precision precision, long cols) {
+        return (in, out, first, n) -> compute(engine, precision, in, out, n, cols);
+    }
+
     /**
      * Streams {@code rows x cols} elements through the engine. On any failure the remaining stages
      * are stopped and awaited before the exception propagates, so the caller can safely discard
@@ -65,11 +91,33 @@ public final class StreamingSoftmax {
      */
     public static void run(ChunkSource source, ChunkSink sink, SoftmaxEngine engine, Precision precision, long rows,
             long cols, long chunkRows, LongConsumer rowsDone) throws IOException {
+        run(source, sink, cols, precision.bytes(), rows, chunkRows, plain(engine, precision, cols), rowsDone);
+    }
+
+    /**
+     * Streams {@code rows} units of {@code cols} elements each (a row along the last axis, or a
+     * whole outer slice for another axis) through a chunk computation, reading chunk k+1 and writing
+     * chunk k-1 while chunk k is computed. On any failure the remaining stages are stopped and awaited
+     * before the exception propagates.
+     *
+     * @param source the input
+     * @param sink receives the output in order
+     * @param cols elements per unit, &gt;= 1
+     * @param elementBytes bytes per element
+     * @param rows units, &gt;= 1
+     * @param chunkRows units per chunk, &gt;= 1
+     * @param compute what to do with each chunk
+     * @param rowsDone called with the number of units written so far
+     * @throws IOException if reading or writing fails
+     * @throws IllegalArgumentException if a size is out of range or a chunk exceeds 2 GiB
+     */
+    public static void run(ChunkSource source, ChunkSink sink, long cols, int elementBytes, long rows,
+            long chunkRows, ChunkCompute compute, LongConsumer rowsDone) throws IOException {
         if (rows < 1 || cols < 1 || chunkRows < 1) {
             throw new IllegalArgumentException("rows, cols and chunkRows must be >= 1, got " + rows + ", " + cols
                     + ", " + chunkRows);
         }
-        long rowBytes = Math.multiplyExact(cols, (long) precision.bytes());
+        long rowBytes = Math.multiplyExact(cols, (long) elementBytes);
         long per = Math.min(chunkRows, rows);
         long chunkBytes = Math.multiplyExact(per, rowBytes);
         if (chunkBytes > Integer.MAX_VALUE - 64) {
@@ -96,7 +144,9 @@ public final class StreamingSoftmax {
                 }
                 // out[slot] was last drained by the write of chunk k-2, awaited before chunk k-1's write.
                 out[slot].clear().limit((int) (n * rowBytes));
-                compute(engine, precision, in[slot], out[slot], n, cols);
+                in[slot].position(0);
+                out[slot].position(0);
+                compute.compute(in[slot], out[slot], k * per, n);
                 if (write != null) {
                     await(write);
                     written += per;

@@ -142,17 +142,119 @@ class RunCommandTest {
         }
     }
 
-    @Test
-    void float16IsRefusedClearly() throws IOException {
-        Path in = dir.resolve("half.npy");
-        try (NpyWriter w = NpyWriter.create(in, NpyDType.FLOAT16, new long[] {2})) {
-            w.write(ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()));
-            w.commit();
+    /** Runs `run` with extra flags in small chunks and compares the file with the family reference. */
+    private void runFamily(long[] shape, int axis, io.github.softmaxcl.SoftmaxOptions o, boolean[] mask,
+            boolean broadcast, NpyDType dtype, String... flags) throws IOException {
+        int n = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        double[] x = Inputs.doubles(Inputs.Pattern.ADVERSARIAL, 1, n, n);
+        Path in = dir.resolve("fam-in.npy");
+        Path maskFile = dir.resolve("fam-mask.npy");
+        io.github.softmaxcl.reference.Tolerance.Format format;
+        if (dtype == NpyDType.FLOAT16) {
+            format = io.github.softmaxcl.reference.Tolerance.Format.FLOAT16;
+            try (NpyWriter w = NpyWriter.create(in, NpyDType.FLOAT16, shape)) {
+                ByteBuffer b = ByteBuffer.allocate(2 * n).order(java.nio.ByteOrder.nativeOrder());
+                for (int i = 0; i < n; i++) {
+                    short h = io.github.softmaxcl.npy.Float16.fromFloat((float) x[i]);
+                    b.putShort(h);
+                    x[i] = io.github.softmaxcl.npy.Float16.toFloat(h);
+                }
+                w.write(b.flip());
+                w.commit();
+            }
+        } else {
+            format = io.github.softmaxcl.reference.Tolerance.Format.FLOAT32;
+            float[] xf = new float[n];
+            for (int i = 0; i < n; i++) {
+                xf[i] = (float) x[i];
+                x[i] = xf[i];
+            }
+            NpyWriter.writeFloats(in, shape, xf);
         }
-        Cli.Result r = Cli.run("run", in.toString(), "-o", dir.resolve("o.npy").toString());
-        assertEquals(Main.FAILURE, r.code(), r.toString());
-        assertTrue(r.err().contains("float16 input is not supported yet"), r.toString());
-        assertOnlyFiles("half.npy");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", in.toString(), "-o",
+                dir.resolve("fam-out.npy").toString(), "--chunk-rows", "3", "--axis", Integer.toString(axis)));
+        byte[] maskBytes = null;
+        if (mask != null) {
+            long[] mshape = broadcast ? new long[] {shape[shape.length - 1]} : shape;
+            try (NpyWriter w = NpyWriter.create(maskFile, NpyDType.BOOL, mshape)) {
+                ByteBuffer b = ByteBuffer.allocate(mask.length);
+                for (boolean k : mask) {
+                    b.put((byte) (k ? 1 : 0));
+                }
+                w.write(b.flip());
+                w.commit();
+            }
+            args.add("--mask");
+            args.add(maskFile.toString());
+            maskBytes = io.github.softmaxcl.SoftmaxOptions.mask(mask);
+        }
+        args.addAll(java.util.List.of(flags));
+        Cli.Result r = Cli.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.toString());
+        double[] y;
+        try (NpyReader rd = NpyReader.open(dir.resolve("fam-out.npy"))) {
+            assertEquals(dtype, rd.header().dtype());
+            assertArrayEquals(shape, rd.header().shape());
+            y = rd.readAllDoubles();
+        }
+        double[] ref = io.github.softmaxcl.reference.ReferenceFamily.forward(
+                io.github.softmaxcl.reference.ReferenceFamily.scaled(x, o, io.github.softmaxcl.Precision.FLOAT32),
+                shape, axis, o, maskBytes);
+        long[] d = io.github.softmaxcl.reference.ReferenceFamily.dims(shape, axis);
+        double[] dr = io.github.softmaxcl.reference.ReferenceFamily.toRows(y, shape, axis);
+        double[] rr = io.github.softmaxcl.reference.ReferenceFamily.toRows(ref, shape, axis);
+        io.github.softmaxcl.reference.Comparison c = io.github.softmaxcl.reference.Comparison.of(i -> dr[(int) i],
+                i -> rr[(int) i], d[0] * d[2], d[1], o.log() ? io.github.softmaxcl.reference.Tolerance.Kind.LOG
+                        : io.github.softmaxcl.reference.Tolerance.Kind.SOFTMAX, format,
+                i -> Double.isInfinite(rr[(int) i]) || rr[(int) i] == 0.0);
+        assertTrue(c.passed(), String.join(" ", flags) + ": " + c);
+    }
+
+    @Test
+    void float16FilesRunInFloat16() throws IOException {
+        runFamily(new long[] {40, 33}, -1, io.github.softmaxcl.SoftmaxOptions.SOFTMAX, null, false, NpyDType.FLOAT16);
+        runFamily(new long[] {40, 33}, -1, io.github.softmaxcl.SoftmaxOptions.LOG_SOFTMAX, null, false,
+                NpyDType.FLOAT16, "--log");
+    }
+
+    @Test
+    void logTemperatureMasksAndAxisFlags() throws IOException {
+        io.github.softmaxcl.SoftmaxOptions s = io.github.softmaxcl.SoftmaxOptions.SOFTMAX;
+        runFamily(new long[] {20, 50}, -1, s.withLog(true), null, false, NpyDType.FLOAT32, "--log");
+        runFamily(new long[] {20, 50}, -1, s.withTemperature(0.5), null, false, NpyDType.FLOAT32, "--temperature",
+                "0.5");
+        boolean[] full = new boolean[1000];
+        for (int i = 0; i < full.length; i++) {
+            full[i] = i % 3 != 0 && (i / 50) != 4; // row 4 entirely masked
+        }
+        runFamily(new long[] {20, 50}, -1, s, full, false, NpyDType.FLOAT32);
+        runFamily(new long[] {20, 50}, -1, s.withMaskedRows(io.github.softmaxcl.MaskedRows.ZERO), full, false,
+                NpyDType.FLOAT32, "--masked-rows", "zero");
+        boolean[] row = new boolean[50];
+        for (int i = 0; i < row.length; i++) {
+            row[i] = i % 4 != 1;
+        }
+        runFamily(new long[] {20, 50}, -1, s.withLog(true), row, true, NpyDType.FLOAT32, "--log");
+        runFamily(new long[] {6, 9, 17}, 1, s, null, false, NpyDType.FLOAT32);
+        runFamily(new long[] {6, 9, 17}, 0, s.withLog(true).withTemperature(3), null, false, NpyDType.FLOAT32,
+                "--log", "-t", "3");
+    }
+
+    @Test
+    void badFamilyFlagsAreUsageErrors() throws IOException {
+        Path in = floats("bad-in.npy", new long[] {4, 5}, Inputs.Pattern.RANDOM);
+        String out = dir.resolve("bad-out.npy").toString();
+        Cli.Result t = Cli.run("run", in.toString(), "-o", out, "--temperature", "0");
+        assertEquals(Main.USAGE, t.code(), t.toString());
+        assertTrue(t.err().contains("temperature must be finite and > 0, got 0.0"), t.toString());
+        Cli.Result a = Cli.run("run", in.toString(), "-o", out, "--axis", "2");
+        assertEquals(Main.USAGE, a.code(), a.toString());
+        assertTrue(a.err().contains("--axis 2 is out of range"), a.toString());
+        Path wrong = floats("mask-wrong.npy", new long[] {4, 5}, Inputs.Pattern.RANDOM);
+        Cli.Result m = Cli.run("run", in.toString(), "-o", out, "--mask", wrong.toString());
+        assertEquals(Main.USAGE, m.code(), m.toString());
+        assertTrue(m.err().contains("must be a NumPy bool array"), m.toString());
+        assertFalse(Files.exists(dir.resolve("bad-out.npy")));
     }
 
     @Test
