@@ -1,13 +1,13 @@
 /*
  * `softmax eval 13 31 5`: softmax of numbers typed on the command line, computed on the device and
  * printed the way the article prints NumPy arrays, e.g. [1.52299795e-08, 9.99999985e-01, 5.10908895e-12].
- * Accepts inf, -inf and nan. `--log` gives log-softmax, which the engine has no kernel for yet, so it
- * is computed by the CPU reference and a note on stderr says so.
+ * Accepts inf, -inf and nan. `--log` gives log-softmax and `--temperature T` softmax(x / T), both
+ * computed on the device like everything else.
  */
 package io.github.softmaxcl.cli;
 
 import io.github.softmaxcl.SoftmaxEngine;
-import io.github.softmaxcl.reference.ReferenceSoftmax;
+import io.github.softmaxcl.SoftmaxOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -30,8 +30,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--float32", description = "Compute in single precision.")
     boolean float32;
 
-    @Option(names = "--log", description = "Log-softmax instead (computed by the CPU reference; no device kernel yet).")
+    @Option(names = "--log", description = "Log-softmax instead: x - max - log(sum exp(x - max)).")
     boolean log;
+
+    @Option(names = {"-t", "--temperature"}, paramLabel = "T", description = "softmax(x / T); T finite and > 0 (default 1).")
+    double temperature = 1.0;
 
     @Option(names = {"-d", "--device"}, paramLabel = "SPEC", description = "Device: gpu, cpu, accelerator, P:D or part of a name.")
     String device;
@@ -42,41 +45,26 @@ final class EvalCommand implements Callable<Integer> {
         for (int i = 0; i < x.length; i++) {
             x[i] = parse(values.get(i));
         }
+        SoftmaxOptions options = SoftmaxOptions.SOFTMAX.withLog(log).withTemperature(temperature);
         double[] y = new double[x.length];
-        if (log) {
-            spec.commandLine().getErr().println("note: log-softmax is computed by the CPU reference"
-                    + " (the engine has no log-softmax kernel yet)");
-            spec.commandLine().getErr().flush();
-            double[] in = x.clone();
+        long[] shape = {1, x.length};
+        try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
             if (float32) {
-                for (int i = 0; i < in.length; i++) {
-                    in[i] = (float) in[i];
+                float[] f = new float[x.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) x[i];
                 }
-            }
-            ReferenceSoftmax.logRow(in, in.length, y, 0);
-            if (float32) {
-                for (int i = 0; i < y.length; i++) {
-                    y[i] = (float) y[i];
+                float[] r = new float[f.length];
+                engine.softmax(f, r, shape, -1, options, null);
+                for (int i = 0; i < r.length; i++) {
+                    y[i] = r[i];
                 }
-            }
-        } else {
-            try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
-                if (float32) {
-                    float[] f = new float[x.length];
-                    for (int i = 0; i < f.length; i++) {
-                        f[i] = (float) x[i];
-                    }
-                    float[] r = engine.softmax(f, 1, f.length);
-                    for (int i = 0; i < r.length; i++) {
-                        y[i] = r[i];
-                    }
-                } else {
-                    if (!engine.device().fp64()) {
-                        throw new CommandFailedException("device " + engine.device().name()
-                                + " has no float64 support (cl_khr_fp64); use --float32");
-                    }
-                    y = engine.softmax(x, 1, x.length);
+            } else {
+                if (!engine.device().fp64()) {
+                    throw new CommandFailedException("device " + engine.device().name()
+                            + " has no float64 support (cl_khr_fp64); use --float32");
                 }
+                engine.softmax(x, y, shape, -1, options, null);
             }
         }
         spec.commandLine().getOut().println(format(y));

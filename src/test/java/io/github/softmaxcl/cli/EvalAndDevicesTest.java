@@ -50,11 +50,17 @@ class EvalAndDevicesTest {
     }
 
     @Test
-    void logSoftmaxComesFromTheReferenceWithANote() {
-        Cli.Result r = Cli.run("eval", "--log", "0", "0");
+    void logSoftmaxAndTemperatureOnTheDevice() {
+        Cli.Result r = Cli.run("eval", "--log", "0", "0", "-inf");
         assertEquals(0, r.code(), r.toString());
-        assertEquals("[-6.93147181e-01, -6.93147181e-01]", r.out().strip());
-        assertTrue(r.err().contains("CPU reference"), r.toString());
+        assertEquals("[-6.93147181e-01, -6.93147181e-01, -inf]", r.out().strip());
+        // softmax([13, 31, 5] / 2) = softmax([6.5, 15.5, 2.5]), digits from an independent double computation
+        Cli.Result t = Cli.run("eval", "--temperature", "2", "13", "31", "5");
+        assertEquals(0, t.code(), t.toString());
+        assertEquals("[1.23394297e-04, 9.99874346e-01, 2.26004539e-06]", t.out().strip());
+        Cli.Result bad = Cli.run("eval", "--temperature", "-1", "1", "2");
+        assertEquals(Main.USAGE, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("temperature must be finite and > 0, got -1.0"), bad.toString());
     }
 
     @Test
