@@ -714,6 +714,34 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     /**
+     * Softmax along the first axis of a device matrix (each column normalised), on the strided layout
+     * in place: no transpose. Returns the kernel's device time (for benchmarks).
+     *
+     * @param in input, rows x cols
+     * @param out output of the same shape, not {@code in}
+     * @return nanoseconds of kernel execution
+     * @throws IllegalArgumentException if the matrices differ, are the same, or belong to another engine
+     * @throws io.github.softmaxcl.cl.ClException if the device fails
+     */
+    public long columnSoftmaxNanos(DeviceMatrix in, DeviceMatrix out) {
+        checkPair(in, out);
+        if (in == out) {
+            throw new IllegalArgumentException("column softmax needs two different matrices");
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            Precision p = in.precision();
+            try (ClEvent e = launcher.enqueueStrided(Planner.defaultVec(p), Planner.prefersVectors(device) ? 16 : 64, p,
+                    Features.PLAIN, in.buffer(), out.buffer(), 1, in.rows(), in.cols(), null, true)) {
+                return e.elapsedNanos();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Fills a device matrix with one value (e.g. NaN, to prove a kernel writes every element).
      *
      * @param matrix the matrix

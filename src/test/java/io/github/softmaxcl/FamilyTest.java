@@ -1,5 +1,6 @@
 /*
- * The softmax family on the device against the double reference (ReferenceFamily), under the
+ * The softmax family on the device against the double reference (ReferenceFamily, through
+ * verify.FamilyCheck, which `softmax verify` uses too), under the
  * tolerances stated once in Tolerance.of(format, kind): every option (log, temperature, full and
  * broadcast masks, masked-row zeros, and a combination) on every kernel variant and all four
  * storage formats; any axis of 3-d arrays, including lane counts that are not multiples of the
@@ -15,18 +16,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.softmaxcl.kernel.Planner;
 import io.github.softmaxcl.kernel.Variant;
-import io.github.softmaxcl.npy.Float16;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.Inputs.Pattern;
 import io.github.softmaxcl.reference.ReferenceFamily;
-import io.github.softmaxcl.reference.Tolerance;
 import io.github.softmaxcl.reference.Tolerance.Format;
+import io.github.softmaxcl.verify.FamilyCheck;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,14 +71,8 @@ class FamilyTest {
         };
     }
 
-    /** About 30% masked entries, and every seventh row masked entirely. */
     static byte[] mask(int n, int cols, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        byte[] m = new byte[n];
-        for (int i = 0; i < n; i++) {
-            m[i] = (byte) ((i / cols) % 7 == 3 || rnd.nextInt(10) < 3 ? 0 : 1);
-        }
-        return m;
+        return io.github.softmaxcl.verify.FamilyCase.mask(n, cols, seed);
     }
 
     static byte[] maskFor(Feature f, int n, int cols) {
@@ -90,98 +83,18 @@ class FamilyTest {
         };
     }
 
-    /** Values rounded to the format, as doubles (what both the device and the reference see). */
     static double[] rounded(double[] x, Format f) {
-        double[] r = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            r[i] = switch (f) {
-                case FLOAT64 -> x[i];
-                case FLOAT32 -> (float) x[i];
-                case FLOAT16 -> Float16.toFloat(Float16.fromFloat((float) x[i]));
-                case BFLOAT16 -> Float.intBitsToFloat(bf16(x[i]) << 16);
-            };
-        }
-        return r;
+        return FamilyCheck.rounded(x, f);
     }
 
-    static int bf16(double v) {
-        float f = (float) v;
-        int u = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return ((u >>> 16) | 0x40) & 0xFFFF;
-        }
-        return ((u + 0x7FFF + ((u >>> 16) & 1)) >>> 16) & 0xFFFF;
-    }
-
-    static short[] bits(double[] x, Format f) {
-        short[] b = new short[x.length];
-        for (int i = 0; i < x.length; i++) {
-            b[i] = f == Format.FLOAT16 ? Float16.fromFloat((float) x[i]) : (short) bf16(x[i]);
-        }
-        return b;
-    }
-
-    static double[] fromBits(short[] b, Format f) {
-        double[] d = new double[b.length];
-        for (int i = 0; i < b.length; i++) {
-            d[i] = f == Format.FLOAT16 ? Float16.toFloat(b[i]) : Float.intBitsToFloat((b[i] & 0xFFFF) << 16);
-        }
-        return d;
-    }
-
-    static Precision compute(Format f) {
-        return f == Format.FLOAT64 ? Precision.FLOAT64 : Precision.FLOAT32;
-    }
-
-    static HalfFormat half(Format f) {
-        return f == Format.FLOAT16 ? HalfFormat.FLOAT16 : HalfFormat.BFLOAT16;
-    }
-
-    /** Runs the forward family call in format f; x is already rounded to f. */
     static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, Format f, SoftmaxOptions o,
             byte[] mask) {
-        switch (f) {
-            case FLOAT64: {
-                double[] out = new double[x.length];
-                e.softmax(x, out, shape, axis, o, mask);
-                return out;
-            }
-            case FLOAT32: {
-                float[] xf = new float[x.length];
-                for (int i = 0; i < x.length; i++) {
-                    xf[i] = (float) x[i];
-                }
-                float[] out = new float[x.length];
-                e.softmax(xf, out, shape, axis, o, mask);
-                double[] d = new double[x.length];
-                for (int i = 0; i < x.length; i++) {
-                    d[i] = out[i];
-                }
-                return d;
-            }
-            default: {
-                short[] out = new short[x.length];
-                e.softmax(bits(x, f), out, shape, axis, half(f), o, mask);
-                return fromBits(out, f);
-            }
-        }
+        return FamilyCheck.forward(e, x, shape, axis, f, o, mask);
     }
 
     static void check(double[] x, double[] device, long[] shape, int axis, Format f, SoftmaxOptions o, byte[] mask,
             String what) {
-        double[] ref = ReferenceFamily.forward(ReferenceFamily.scaled(x, o, compute(f)), shape, axis, o, mask);
-        long[] d = ReferenceFamily.dims(shape, axis);
-        long rows = d[0] * d[2];
-        double[] masked = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            boolean m = mask != null && (mask.length == x.length ? mask[i] : mask[(int) (i % d[1])]) == 0;
-            masked[i] = m || x[i] == Double.NEGATIVE_INFINITY ? 1 : 0;
-        }
-        double[] dr = ReferenceFamily.toRows(device, shape, axis);
-        double[] rr = ReferenceFamily.toRows(ref, shape, axis);
-        double[] mr = ReferenceFamily.toRows(masked, shape, axis);
-        Comparison c = Comparison.of(i -> dr[(int) i], i -> rr[(int) i], rows, d[1],
-                o.log() ? Tolerance.Kind.LOG : Tolerance.Kind.SOFTMAX, f, i -> mr[(int) i] != 0);
+        Comparison c = FamilyCheck.compareForward(x, device, shape, axis, f, o, mask);
         if (!c.passed()) {
             fail(what + ": " + c);
         }
@@ -284,38 +197,9 @@ class FamilyTest {
         double[] logits = Inputs.doubles(Pattern.OUTLIERS, 1, n, n);
         double[] y = rounded(ReferenceFamily.forward(logits, shape, axis, o.withTemperature(1.0), null), f);
         double[] dy = rounded(Inputs.doubles(Pattern.RANDOM, 1, n, n + 1), f);
-        double[] dx;
-        switch (f) {
-            case FLOAT64 -> {
-                dx = new double[n];
-                auto.softmaxBackward(y, dy, dx, shape, axis, o);
-            }
-            case FLOAT32 -> {
-                float[] yf = new float[n];
-                float[] df = new float[n];
-                for (int i = 0; i < n; i++) {
-                    yf[i] = (float) y[i];
-                    df[i] = (float) dy[i];
-                }
-                float[] out = new float[n];
-                auto.softmaxBackward(yf, df, out, shape, axis, o);
-                dx = new double[n];
-                for (int i = 0; i < n; i++) {
-                    dx[i] = out[i];
-                }
-            }
-            default -> {
-                short[] out = new short[n];
-                auto.softmaxBackward(bits(y, f), bits(dy, f), out, shape, axis, half(f), o);
-                dx = fromBits(out, f);
-            }
-        }
+        double[] dx = FamilyCheck.backward(auto, y, dy, shape, axis, f, o);
         double[] ref = ReferenceFamily.backward(y, dy, shape, axis, o);
-        long[] d = ReferenceFamily.dims(shape, axis);
-        double[] dr = ReferenceFamily.toRows(dx, shape, axis);
-        double[] rr = ReferenceFamily.toRows(ref, shape, axis);
-        Comparison c = Comparison.of(i -> dr[(int) i], i -> rr[(int) i], d[0] * d[2], d[1], Tolerance.Kind.GRADIENT, f,
-                i -> false);
+        Comparison c = FamilyCheck.compareBackward(y, dy, dx, shape, axis, f, o);
         if (!c.passed()) {
             fail(java.util.Arrays.toString(shape) + " axis " + axis + " " + f + " log=" + log + ": " + c);
         }

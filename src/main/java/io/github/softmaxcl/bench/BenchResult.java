@@ -21,7 +21,8 @@ package io.github.softmaxcl.bench;
  * @param e2eDirectGbps ideal bytes / e2eDirectMs
  * @param referenceMs the CPU reference's time (median)
  * @param runs timed runs per median
+ * @param axis the softmax axis: -1 (rows), or 0 (columns, on the strided layout)
  */
 public record BenchResult(String shape, String dtype, String device, String variant, double kernelMs,
         double kernelGbps, double copyGbps, double ratioToCopy, double e2eMs, double e2eGbps, double e2eDirectMs, double e2eDirectGbps, double referenceMs,
-        int runs) {}
+        int runs, int axis) {}

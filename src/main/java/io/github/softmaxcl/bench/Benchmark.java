@@ -123,7 +123,56 @@ public final class Benchmark {
         double copyGbps = bytes / copyMs / 1e6;
         return new BenchResult(shape.toString(), precision == Precision.FLOAT32 ? "float32" : "float64",
                 engine.device().name(), engine.plan(rows, cols, precision).toString(), kernelMs, kernelGbps, copyGbps,
-                kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs, bytes / directMs / 1e6, referenceMs, runs);
+                kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs, bytes / directMs / 1e6, referenceMs, runs, -1);
+    }
+
+    /**
+     * Softmax along axis 0 (columns) of a matrix, kernel-only, next to the copy kernel on the same
+     * buffers; the result is checked against the reference first.
+     *
+     * @param shape the shape
+     * @return the measurements (e2e fields NaN: the column path is measured on the device only)
+     * @throws IllegalStateException if the device result does not match the reference
+     */
+    public BenchResult runColumns(Shape shape) {
+        int rows = shape.rows();
+        int cols = shape.cols();
+        float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
+        float[] y = new float[x.length];
+        long[] kernel = new long[runs];
+        long[] copy = new long[runs];
+        try (Rotation r = new Rotation(engine, shape, Precision.FLOAT32)) {
+            r.upload(m -> m.upload(x));
+            for (int i = 0; i < Math.max(3, r.size()); i++) {
+                engine.columnSoftmaxNanos(r.in(i), r.out(i));
+                engine.copyNanos(r.in(i), r.out(i));
+            }
+            for (int i = 0; i < runs; i++) {
+                copy[i] = engine.copyNanos(r.in(i), r.out(i));
+                kernel[i] = engine.columnSoftmaxNanos(r.in(i), r.out(i));
+            }
+            engine.columnSoftmaxNanos(r.in(runs - 1), r.out(runs - 1));
+            r.out(runs - 1).download(y);
+        }
+        double[] xd = new double[x.length];
+        double[] yd = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xd[i] = x[i];
+            yd[i] = y[i];
+        }
+        long[] s = {rows, cols};
+        io.github.softmaxcl.SoftmaxOptions o = io.github.softmaxcl.SoftmaxOptions.SOFTMAX;
+        Comparison c = io.github.softmaxcl.verify.FamilyCheck.compareForward(xd, yd, s, 0,
+                io.github.softmaxcl.reference.Tolerance.Format.FLOAT32, o, null);
+        if (!c.passed()) {
+            throw new IllegalStateException("axis-0 device result does not match the reference: " + c);
+        }
+        double bytes = 2.0 * shape.elements() * 4;
+        double kernelMs = median(kernel) / 1e6;
+        double copyMs = median(copy) / 1e6;
+        return new BenchResult(shape.toString(), "float32", engine.device().name(), "STRIDED(axis 0)", kernelMs,
+                bytes / kernelMs / 1e6, bytes / copyMs / 1e6, copyMs / kernelMs, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN, runs, 0);
     }
 
     private void measureKernels(Rotation r, long[] kernel, long[] copy) {

@@ -69,6 +69,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-reference", description = "Skip timing the CPU reference (it can take seconds per shape).")
     boolean noReference;
 
+    @Option(names = "--axis0", paramLabel = "ROWSxCOLS", split = ",",
+            description = "Also measure softmax along axis 0 (columns) of these shapes (default: ${DEFAULT-VALUE}; 'none' for none).")
+    List<String> axis0 = new ArrayList<>(List.of("4096x4096"));
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write one JSON record per shape to FILE.")
     Path json;
 
@@ -101,7 +105,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%-12s %-7s %-38s %9.3f %8.2f %8.2f %6.2f %9.3f %8.2f %9.3f %10.1f%n",
                         r.shape(), r.dtype(), r.variant(), r.kernelMs(), r.kernelGbps(), r.copyGbps(), r.ratioToCopy(),
                         r.e2eMs(), r.e2eGbps(), r.e2eDirectMs(), r.referenceMs());
-                JsonNode base = baseline.get(r.shape() + "/" + r.dtype());
+                JsonNode base = baseline.get(r.shape() + "/" + r.dtype() + "/" + r.axis());
                 if (base != null) {
                     out.printf(Locale.ROOT, "  vs baseline: kernel GB/s %s, ratio to copy %s, e2e ms %s%n",
                             change(base.path("kernel_gbps").asDouble(), r.kernelGbps()),
@@ -109,6 +113,20 @@ final class BenchCommand implements Callable<Integer> {
                             change(base.path("e2e_ms").asDouble(), r.e2eMs()));
                 }
                 out.flush();
+            }
+            if (precision == Precision.FLOAT32 && !(axis0.size() == 1 && axis0.get(0).equals("none"))) {
+                for (String text : axis0) {
+                    Shape s = Shape.parse(text);
+                    BenchResult r = bench.runColumns(s);
+                    results.add(r);
+                    BenchResult rowwise = results.stream().filter(x -> x.shape().equals(r.shape()) && x.axis() == -1)
+                            .findFirst().orElse(null);
+                    out.printf(Locale.ROOT, "%-12s %-7s %-38s %9.3f %8.2f %8.2f %6.2f%s%n", r.shape() + " ax0",
+                            r.dtype(), r.variant(), r.kernelMs(), r.kernelGbps(), r.copyGbps(), r.ratioToCopy(),
+                            rowwise == null ? "" : String.format(Locale.ROOT, "   axis 0 / axis -1 time: %.2fx",
+                                    r.kernelMs() / rowwise.kernelMs()));
+                    out.flush();
+                }
             }
         }
         if (json != null) {
@@ -140,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Map<String, JsonNode> byShape = new HashMap<>();
         for (JsonNode n : root) {
-            byShape.put(n.path("shape").asText() + "/" + n.path("dtype").asText(), n);
+            byShape.put(n.path("shape").asText() + "/" + n.path("dtype").asText() + "/" + n.path("axis").asInt(-1), n);
         }
         return byShape;
     }

@@ -100,7 +100,11 @@ final class VerifyCommand implements Callable<Integer> {
     private List<CaseResult> runOn(Verifier verifier, DeviceInfo d, List<VerifyCase> cases) {
         List<SoftmaxBackend> backends = main.backends.open(d);
         try {
-            return verifier.run(cases, backends);
+            List<CaseResult> results = new ArrayList<>(verifier.run(cases, backends));
+            if (input == null) {
+                results.addAll(verifier.runFamily(io.github.softmaxcl.verify.FamilyCase.suite(quick), backends));
+            }
+            return results;
         } finally {
             backends.forEach(SoftmaxBackend::close);
         }

@@ -48,6 +48,11 @@ public final class EngineBackend implements SoftmaxBackend {
         }
     }
 
+    /** @return the engine this backend runs on (family cases use its whole API) */
+    public SoftmaxEngine engine() {
+        return engine;
+    }
+
     @Override
     public String name() {
         return name;

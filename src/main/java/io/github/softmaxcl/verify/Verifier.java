@@ -53,6 +53,59 @@ public final class Verifier {
         return results;
     }
 
+    /**
+     * Runs the softmax-family cases on every engine backend (other backends are skipped: the family
+     * is an engine API). Last-axis cases run on every variant; other axes and gradients have one
+     * kernel each and run once, on the first backend.
+     *
+     * @param cases the family cases
+     * @param backends the backends of one device
+     * @return one result per case and backend run
+     */
+    public List<CaseResult> runFamily(List<FamilyCase> cases, List<SoftmaxBackend> backends) {
+        out.println();
+        out.println("softmax family (log, temperature, masks, any axis, float16/bfloat16, gradients):");
+        out.printf(ROW_FORMAT, "case", "variant", "prec", "max abs", "max rel", "max ulp", "|sum-1|", "non-finite",
+                "argmax", "result");
+        List<CaseResult> results = new ArrayList<>();
+        for (FamilyCase c : cases) {
+            boolean once = c.gradient() || c.axis() != -1;
+            for (SoftmaxBackend b : backends) {
+                if (!(b instanceof EngineBackend eb)) {
+                    continue;
+                }
+                Precision p = FamilyCheck.compute(c.format());
+                String name = c.name() + " " + c.shapeText();
+                int cols = (int) c.shape()[c.axis() < 0 ? c.shape().length + c.axis() : c.axis()];
+                String skip = p == Precision.FLOAT64 && !b.supportsFloat64() ? "device has no fp64"
+                        : once ? null : b.cannotRun(1, cols, p);
+                CaseResult r;
+                if (skip != null) {
+                    r = new CaseResult(name, 0, cols, p, b.device(), b.name(), CaseResult.Status.SKIPPED, null, skip, 0);
+                } else {
+                    long t0 = System.nanoTime();
+                    try {
+                        Comparison cmp = c.run(eb.engine());
+                        r = new CaseResult(name, 0, cols, p, b.device(), once ? "(one kernel)" : b.name(),
+                                cmp.passed() ? CaseResult.Status.PASS : CaseResult.Status.FAIL, cmp,
+                                cmp.firstFailure(), (System.nanoTime() - t0) / 1e6);
+                    } catch (RuntimeException e) {
+                        r = new CaseResult(name, 0, cols, p, b.device(), b.name(), CaseResult.Status.FAIL, null,
+                                "error: " + e, (System.nanoTime() - t0) / 1e6);
+                    }
+                    print(r);
+                }
+                results.add(r);
+                if (once && skip == null) {
+                    break;
+                }
+            }
+        }
+        summarize(results);
+        out.flush();
+        return results;
+    }
+
     private List<CaseResult> runCase(VerifyCase c, List<SoftmaxBackend> backends) {
         List<CaseResult> results = new ArrayList<>();
         boolean f32 = c.precision() == Precision.FLOAT32;
