@@ -78,20 +78,9 @@ public final class ReferenceSoftmax {
      * @param offset where the row starts in {@code out}
      */
     public static void row(double[] x, int n, double[] out, int offset) {
-        double max = Double.NEGATIVE_INFINITY;
-        boolean poisoned = false;
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            if (Double.isNaN(v) || v == Double.POSITIVE_INFINITY) {
-                poisoned = true;
-            } else if (v > max) {
-                max = v;
-            }
-        }
-        if (poisoned || max == Double.NEGATIVE_INFINITY) {
-            for (int i = 0; i < n; i++) {
-                out[offset + i] = Double.NaN;
-            }
+        double max = maxOrNaN(x, n);
+        if (Double.isNaN(max)) {
+            java.util.Arrays.fill(out, offset, offset + n, Double.NaN);
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -112,20 +101,9 @@ public final class ReferenceSoftmax {
      * @param offset where the row starts in {@code out}
      */
     public static void logRow(double[] x, int n, double[] out, int offset) {
-        double max = Double.NEGATIVE_INFINITY;
-        boolean poisoned = false;
-        for (int i = 0; i < n; i++) {
-            double v = x[i];
-            if (Double.isNaN(v) || v == Double.POSITIVE_INFINITY) {
-                poisoned = true;
-            } else if (v > max) {
-                max = v;
-            }
-        }
-        if (poisoned || max == Double.NEGATIVE_INFINITY) {
-            for (int i = 0; i < n; i++) {
-                out[offset + i] = Double.NaN;
-            }
+        double max = maxOrNaN(x, n);
+        if (Double.isNaN(max)) {
+            java.util.Arrays.fill(out, offset, offset + n, Double.NaN);
             return;
         }
         double[] e = new double[n];
@@ -136,6 +114,24 @@ public final class ReferenceSoftmax {
         for (int i = 0; i < n; i++) {
             out[offset + i] = x[i] == Double.NEGATIVE_INFINITY ? Double.NEGATIVE_INFINITY : (x[i] - max) - logSum;
         }
+    }
+
+    /**
+     * @param x values
+     * @param n how many
+     * @return the largest value, or NaN when the row becomes all NaN: it holds NaN or +inf, or
+     *     nothing but -inf
+     */
+    private static double maxOrNaN(double[] x, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double v = x[i];
+            if (Double.isNaN(v) || v == Double.POSITIVE_INFINITY) {
+                return Double.NaN;
+            }
+            max = Math.max(max, v);
+        }
+        return max == Double.NEGATIVE_INFINITY ? Double.NaN : max;
     }
 
     /**
