@@ -850,6 +850,138 @@ __kernel void softmax_strided(__global const store_t *x, __global store_t *y, co
     }
 }
 
+/* ---- softmax_sweep_*: any axis on CPUs, sweeping whole rows ------------------------------- */
+/* A work-item owns a chunk of rows of one outer slice and streams them front to back, keeping each
+ * column's running (max, sum) in `part` (inner values each; a few tens of KiB, cache-resident): a
+ * row is read as one contiguous run, which the hardware prefetchers follow, instead of one strided
+ * strip per work-item. Rows are folded in blocks of SWEEP_BLOCK: the block's max per column first,
+ * then one rescale and SWEEP_BLOCK exps. softmax_sweep_combine folds the chunks' pairs per column
+ * into (max, 1/sum, log sum); softmax_sweep_finish writes the output, sweeping rows again:
+ * DRAM sees two reads and one write. part holds, per (outer, chunk), inner maxima then inner sums. */
+#define SWEEP_BLOCK 8
+
+__kernel void softmax_sweep_partial(__global const store_t *x, __global real *part, const ulong outer,
+                                    const ulong k_len, const ulong inner, const uint chunks EXTRA_PARAMS) {
+    const ulong gid = get_global_id(0);
+    if (gid >= outer * chunks) {
+        return;
+    }
+    const ulong o = gid / chunks;
+    const ulong c = gid % chunks;
+    const ulong per = (k_len + chunks - 1) / chunks;
+    const ulong k0 = min(c * per, k_len);
+    const ulong k1 = min(k0 + per, k_len);
+    __global const store_t *xs = x + o * k_len * inner;
+#ifdef HAS_MASK
+    __global const uchar *ms = mask + o * k_len * inner;
+#else
+    __global const uchar *ms = 0;
+#endif
+    __global real *pm = part + gid * 2 * inner;
+    __global real *ps = pm + inner;
+    const ulong nv = inner / VEC;
+    for (ulong j = 0; j < inner; j++) {
+        pm[j] = REAL_LOWEST;
+        ps[j] = 0;
+    }
+    for (ulong kb = k0; kb < k1; kb += SWEEP_BLOCK) {
+        const ulong kend = min(k1, kb + SWEEP_BLOCK);
+        for (ulong j = 0; j < nv; j++) {
+            const realv m0 = CAT(vload, VEC)(j, pm);
+            realv bm = m0;
+            for (ulong k = kb; k < kend; k++) {
+                bm = fmax(bm, XINV(j, xs + k * inner, MASK_AT(ms, k * inner)));
+            }
+            realv sum = CAT(vload, VEC)(j, ps) * exp(m0 - bm);
+            for (ulong k = kb; k < kend; k++) {
+                sum += exp(XINV(j, xs + k * inner, MASK_AT(ms, k * inner)) - bm);
+            }
+            CAT(vstore, VEC)(bm, j, pm);
+            CAT(vstore, VEC)(sum, j, ps);
+        }
+        for (ulong i = nv * VEC; i < inner; i++) { /* columns past the last full vector */
+            const real m0 = pm[i];
+            real bm = m0;
+            for (ulong k = kb; k < kend; k++) {
+                bm = fmax(bm, XIN1(xs + k * inner, MASK_AT(ms, k * inner), i));
+            }
+            real sum = ps[i] * exp(m0 - bm);
+            for (ulong k = kb; k < kend; k++) {
+                sum += exp(XIN1(xs + k * inner, MASK_AT(ms, k * inner), i) - bm);
+            }
+            pm[i] = bm;
+            ps[i] = sum;
+        }
+    }
+}
+
+/* One work-item per (outer, column): folds the chunks' pairs in order; writes max, 1/sum, log sum. */
+__kernel void softmax_sweep_combine(__global real *part, __global real *stats, const ulong outer,
+                                    const ulong inner, const uint chunks) {
+    const ulong gid = get_global_id(0);
+    if (gid >= outer * inner) {
+        return;
+    }
+    const ulong o = gid / inner;
+    const ulong i = gid % inner;
+    real m = REAL_LOWEST;
+    real s = 0;
+    for (uint c = 0; c < chunks; c++) {
+        __global const real *pm = part + (o * chunks + c) * 2 * inner;
+        merge_pair(&m, &s, pm[i], pm[inner + i]);
+    }
+    __global real *st = stats + o * 3 * inner;
+    st[i] = m;
+    st[inner + i] = norm_inv(s);
+    st[2 * inner + i] = norm_log(s);
+}
+
+__kernel void softmax_sweep_finish(__global const store_t *x, __global store_t *y, __global const real *stats,
+                                   const ulong outer, const ulong k_len, const ulong inner,
+                                   const uint chunks EXTRA_PARAMS) {
+    const ulong gid = get_global_id(0);
+    if (gid >= outer * chunks) {
+        return;
+    }
+    const ulong o = gid / chunks;
+    const ulong c = gid % chunks;
+    const ulong per = (k_len + chunks - 1) / chunks;
+    const ulong k0 = min(c * per, k_len);
+    const ulong k1 = min(k0 + per, k_len);
+    __global const store_t *xs = x + o * k_len * inner;
+    __global store_t *ys = y + o * k_len * inner;
+#ifdef HAS_MASK
+    __global const uchar *ms = mask + o * k_len * inner;
+#else
+    __global const uchar *ms = 0;
+#endif
+    __global const real *sm = stats + o * 3 * inner;
+    __global const real *si = sm + inner;
+    __global const real *sl = si + inner;
+    const ulong nv = inner / VEC;
+    /* Blocks of rows, so each column's statistics are loaded once per block, not once per row. */
+    for (ulong kb = k0; kb < k1; kb += SWEEP_BLOCK) {
+        const ulong kend = min(k1, kb + SWEEP_BLOCK);
+        for (ulong j = 0; j < nv; j++) {
+            const realv m = CAT(vload, VEC)(j, sm);
+            const realv inv = CAT(vload, VEC)(j, si);
+#ifdef LOG_SOFTMAX
+            const realv lg = CAT(vload, VEC)(j, sl);
+#endif
+            for (ulong k = kb; k < kend; k++) {
+                const realv t = XINV(j, xs + k * inner, MASK_AT(ms, k * inner));
+                STV(RESULT(t, m, exp(t - m), inv, lg), j, ys + k * inner);
+            }
+        }
+        for (ulong k = kb; k < kend; k++) {
+            for (ulong i = nv * VEC; i < inner; i++) {
+                const real t = XIN1(xs + k * inner, MASK_AT(ms, k * inner), i);
+                ST1(ys + k * inner, i, RESULT(t, sm[i], exp(t - sm[i]), si[i], sl[i]));
+            }
+        }
+    }
+}
+
 /* ================================ gradients ================================================ */
 /* Given the forward output y and the upstream gradient dy (same layout), the gradient w.r.t. the
  * logits: softmax: dx = y * (dy - sum(dy * y)); log-softmax (y = log-probabilities):

@@ -130,6 +130,9 @@ final class FamilyRunner {
                 }
                 if (plan != null) {
                     launcher.enqueue(plan, f, xb, yb, n, d.k(), mb, maskStride, false);
+                } else if (engine.sweepsAxis()) {
+                    launcher.enqueueSweep(Planner.defaultVec(compute), compute, f, xb, yb, n, d.k(), d.inner(), mb,
+                            false);
                 } else {
                     launcher.enqueueStrided(Planner.defaultVec(compute), local(), compute, f, xb, yb, n, d.k(),
                             d.inner(), mb);

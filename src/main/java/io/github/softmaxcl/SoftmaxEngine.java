@@ -74,6 +74,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     private ClBuffer stageIn;
     private ClBuffer stageOut;
     private final Boolean overlap;
+    private final Boolean sweepAxis;
     /** Second queue, launcher and two staging sets of the overlapped path, created on first use. */
     private ClQueue queue2;
     private SoftmaxLauncher launcher2;
@@ -92,6 +93,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         this.chunkBytes = b.chunkBytes > 0 ? Math.min(b.chunkBytes, cap) : cap;
         this.tuning = b.tuning ? Tuning.load(device) : Tuning.NONE;
         this.overlap = b.overlap;
+        this.sweepAxis = b.sweepAxis;
         ClContext ctx = new ClContext(device.platform(), device.device());
         ClQueue q = null;
         try {
@@ -573,6 +575,11 @@ public final class SoftmaxEngine implements AutoCloseable {
         }
     }
 
+    /** @return whether a non-last axis uses the row-sweeping kernels (else the lane-per-column kernel) */
+    boolean sweepsAxis() {
+        return sweepAxis != null ? sweepAxis : Planner.prefersVectors(device);
+    }
+
     /** @return whether device outputs are poisoned with NaN before each kernel (verification) */
     boolean poisons() {
         return poison;
@@ -732,8 +739,21 @@ public final class SoftmaxEngine implements AutoCloseable {
         try {
             ensureOpen();
             Precision p = in.precision();
-            try (ClEvent e = launcher.enqueueStrided(Planner.defaultVec(p), Planner.prefersVectors(device) ? 16 : 64, p,
-                    Features.PLAIN, in.buffer(), out.buffer(), 1, in.rows(), in.cols(), null, true)) {
+            if (sweepsAxis()) {
+                List<ClEvent> events = launcher.enqueueSweep(Planner.defaultVec(p), p, Features.PLAIN, in.buffer(),
+                        out.buffer(), 1, in.rows(), in.cols(), null, true);
+                try {
+                    long nanos = 0;
+                    for (ClEvent e : events) {
+                        nanos += e.elapsedNanos();
+                    }
+                    return nanos;
+                } finally {
+                    events.forEach(ClEvent::close);
+                }
+            }
+            try (ClEvent e = launcher.enqueueStrided(Planner.defaultVec(p), 64, p, Features.PLAIN, in.buffer(),
+                    out.buffer(), 1, in.rows(), in.cols(), null, true)) {
                 return e.elapsedNanos();
             }
         } finally {
@@ -1207,8 +1227,22 @@ public final class SoftmaxEngine implements AutoCloseable {
         private long chunkBytes;
         private boolean tuning = true;
         private Boolean overlap;
+        private Boolean sweepAxis;
 
         private Builder() {}
+
+        /**
+         * Which kernel computes softmax along a non-last axis: the row-sweeping kernels (true; the
+         * default on CPUs, where whole contiguous rows stream best) or one softmax per vector lane
+         * over column strips (false; the default on GPUs, where loads coalesce across work-items).
+         *
+         * @param sweep true, false, or null for the device's default
+         * @return this
+         */
+        public Builder sweepAxis(Boolean sweep) {
+            this.sweepAxis = sweep;
+            return this;
+        }
 
         /**
          * Whether calls on Java arrays overlap transfers with compute (two queues, chunks in flight).

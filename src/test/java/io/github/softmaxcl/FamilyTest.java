@@ -39,6 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FamilyTest {
     private final Map<Variant, SoftmaxEngine> forced = new EnumMap<>(Variant.class);
     private SoftmaxEngine auto;
+    /** The two any-axis kernels, each forced: row sweeps (CPU default) and lanes per column (GPU default). */
+    private SoftmaxEngine sweep;
+    private SoftmaxEngine lanes;
 
     @BeforeAll
     void open() {
@@ -46,12 +49,16 @@ class FamilyTest {
         for (Variant v : Variant.values()) {
             forced.put(v, Engines.open(v, 0));
         }
+        sweep = SoftmaxEngine.builder().tuning(false).poisonOutputs(true).sweepAxis(true).build();
+        lanes = SoftmaxEngine.builder().tuning(false).poisonOutputs(true).sweepAxis(false).build();
     }
 
     @AfterAll
     void close() {
         auto.close();
         forced.values().forEach(SoftmaxEngine::close);
+        sweep.close();
+        lanes.close();
     }
 
     private SoftmaxEngine engine(String name) {
@@ -143,7 +150,7 @@ class FamilyTest {
 
     static Stream<Arguments> axisCases() {
         List<Arguments> out = new ArrayList<>();
-        long[][] shapes = {{5, 7, 33}, {3, 40, 16}, {257, 129}, {2, 1, 20}, {6, 11, 2}};
+        long[][] shapes = {{5, 7, 33}, {3, 40, 16}, {257, 129}, {2, 1, 20}, {6, 11, 2}, {2, 600, 20}};
         for (long[] s : shapes) {
             for (int axis = -s.length; axis < 0; axis++) {
                 for (Format f : Format.values()) {
@@ -167,8 +174,11 @@ class FamilyTest {
         double[] x = rounded(Inputs.doubles(Pattern.ADVERSARIAL, 1, n, n + axis), f);
         SoftmaxOptions o = feat == null ? SoftmaxOptions.SOFTMAX : options(feat);
         byte[] mask = feat == Feature.MASK || feat == Feature.ALL ? mask(n, (int) shape[shape.length - 1], n) : null;
-        double[] y = forward(auto, x, shape, axis, f, o, mask);
-        check(x, y, shape, axis, f, o, mask, java.util.Arrays.toString(shape) + " axis " + axis + " " + f + " " + feat);
+        for (SoftmaxEngine e : new SoftmaxEngine[] {sweep, lanes}) {
+            double[] y = forward(e, x, shape, axis, f, o, mask);
+            check(x, y, shape, axis, f, o, mask, (e == sweep ? "sweep " : "lanes ") + java.util.Arrays.toString(shape)
+                    + " axis " + axis + " " + f + " " + feat);
+        }
     }
 
     static Stream<Arguments> gradientCases() {

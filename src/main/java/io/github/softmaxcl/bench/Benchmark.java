@@ -170,7 +170,9 @@ public final class Benchmark {
         double bytes = 2.0 * shape.elements() * 4;
         double kernelMs = median(kernel) / 1e6;
         double copyMs = median(copy) / 1e6;
-        return new BenchResult(shape.toString(), "float32", engine.device().name(), "STRIDED(axis 0)", kernelMs,
+        return new BenchResult(shape.toString(), "float32", engine.device().name(),
+                io.github.softmaxcl.kernel.Planner.prefersVectors(engine.device()) ? "SWEEP(axis 0)" : "STRIDED(axis 0)",
+                kernelMs,
                 bytes / kernelMs / 1e6, bytes / copyMs / 1e6, copyMs / kernelMs, Double.NaN, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, runs, 0);
     }

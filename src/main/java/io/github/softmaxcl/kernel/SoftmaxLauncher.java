@@ -24,6 +24,7 @@ public final class SoftmaxLauncher implements AutoCloseable {
     private final ClQueue queue;
     private final ProgramCache programs;
     private ClBuffer scratch;
+    private ClBuffer stats;
 
     /**
      * @param context the context (not owned)
@@ -224,6 +225,70 @@ public final class SoftmaxLauncher implements AutoCloseable {
     }
 
     /**
+     * Row chunks per slice for the sweep kernels: from the axis length alone (a chunk of about 256
+     * rows), never from the number of slices, so a batch split into calls gives the same bits.
+     *
+     * @param k the axis length
+     * @return chunks, 1 to 64
+     */
+    public static int sweepChunks(long k) {
+        return (int) Math.max(1, Math.min(64, k / 256));
+    }
+
+    /**
+     * Enqueues softmax over the middle axis of an (outer, k, inner) array with the CPU sweep kernels:
+     * each work-item streams whole rows of its chunk (see softmax.cl).
+     *
+     * @param vec vector width
+     * @param precision computing precision
+     * @param f features
+     * @param x input
+     * @param y output
+     * @param outer outer extent
+     * @param k axis extent
+     * @param inner inner extent
+     * @param mask full-shape mask or null
+     * @param profile whether to return the kernels' events
+     * @return the events (the caller closes them), empty when not profiling
+     * @throws io.github.softmaxcl.cl.ClException if a launch fails
+     */
+    public List<ClEvent> enqueueSweep(int vec, io.github.softmaxcl.Precision precision, Features f, ClBuffer x,
+            ClBuffer y, long outer, long k, long inner, ClBuffer mask, boolean profile) {
+        boolean dbl = precision == io.github.softmaxcl.Precision.FLOAT64 && f.storage() == Features.Storage.NATIVE;
+        String options = options(stridedOptions(vec, precision, f), f);
+        int chunks = sweepChunks(k);
+        int bytes = dbl ? 8 : 4;
+        ClBuffer part = scratch(outer * chunks * 2 * inner * bytes);
+        if (stats == null || stats.bytes() < outer * 3 * inner * bytes) {
+            if (stats != null) {
+                queue.finish();
+                stats.close();
+            }
+            stats = ClBuffer.allocate(context, CL.CL_MEM_READ_WRITE, outer * 3 * inner * bytes);
+        }
+        List<ClEvent> events = new ArrayList<>(3);
+        try {
+            long items = outer * chunks;
+            int local = (int) Math.max(1, Math.min(16, items / 8));
+            ClKernel p = programs.kernel(FILE, options, "softmax_sweep_partial");
+            p.arg(0, x).arg(1, part).arg(2, outer).arg(3, k).arg(4, inner).argInt(5, chunks);
+            featureArgs(p, 6, f, mask, 0, dbl);
+            add(events, p.enqueue(queue, roundUp(items, local), local, profile));
+            ClKernel c = programs.kernel(FILE, options, "softmax_sweep_combine");
+            c.arg(0, part).arg(1, stats).arg(2, outer).arg(3, inner).argInt(4, chunks);
+            add(events, c.enqueue(queue, roundUp(outer * inner, 64), 64, profile));
+            ClKernel fin = programs.kernel(FILE, options, "softmax_sweep_finish");
+            fin.arg(0, x).arg(1, y).arg(2, stats).arg(3, outer).arg(4, k).arg(5, inner).argInt(6, chunks);
+            featureArgs(fin, 7, f, mask, 0, dbl);
+            add(events, fin.enqueue(queue, roundUp(items, local), local, profile));
+        } catch (RuntimeException e) {
+            events.forEach(ClEvent::close);
+            throw e;
+        }
+        return events;
+    }
+
+    /**
      * Enqueues the gradient of softmax (or log-softmax, per {@code f.log()}) with respect to the
      * logits, along the axis of an (outer, k, inner) array; inner == 1 is the last axis.
      *
@@ -313,6 +378,10 @@ public final class SoftmaxLauncher implements AutoCloseable {
         if (scratch != null) {
             scratch.close();
             scratch = null;
+        }
+        if (stats != null) {
+            stats.close();
+            stats = null;
         }
     }
 }
