@@ -930,13 +930,30 @@ public final class SoftmaxEngine implements AutoCloseable {
                 ? ((FloatBuffer) in).slice() : ((DoubleBuffer) in).slice());
         Pointer dst = zeroCopy ? null : Pointer.to(precision == Precision.FLOAT32
                 ? ((FloatBuffer) out).slice() : ((DoubleBuffer) out).slice());
+        boolean overlapped = overlap != null ? overlap : !zeroCopy && overlaps(rows, cols, precision);
         runGuarded(rows, cols, precision, poisonOut, plan -> {
-            if (zeroCopy) {
+            if (overlapped) {
+                runOverlapped(plan, bufferIo(in, out, precision), rows, cols, precision);
+            } else if (zeroCopy) {
                 runZeroCopy(plan, in, out, rows, cols, precision);
             } else {
                 run(plan, src, dst, rows, cols, precision);
             }
         });
+    }
+
+    /** Host side of the overlapped path for NIO buffers: bulk copies to and from the pinned staging. */
+    private static HostIo bufferIo(Buffer in, Buffer out, Precision precision) {
+        if (precision == Precision.FLOAT32) {
+            FloatBuffer fi = (FloatBuffer) in;
+            FloatBuffer fo = (FloatBuffer) out;
+            return new HostIo((off, n, b) -> b.asFloatBuffer().put(fi.slice(fi.position() + (int) off, n)),
+                    (b, off, n) -> fo.slice(fo.position() + (int) off, n).put(b.asFloatBuffer().limit(n)));
+        }
+        DoubleBuffer di = (DoubleBuffer) in;
+        DoubleBuffer dd = (DoubleBuffer) out;
+        return new HostIo((off, n, b) -> b.asDoubleBuffer().put(di.slice(di.position() + (int) off, n)),
+                (b, off, n) -> dd.slice(dd.position() + (int) off, n).put(b.asDoubleBuffer().limit(n)));
     }
 
     /** Copies between a Java array and a native-order direct buffer, by element offset and count. */
@@ -1245,9 +1262,10 @@ public final class SoftmaxEngine implements AutoCloseable {
         }
 
         /**
-         * Whether calls on Java arrays overlap transfers with compute (two queues, chunks in flight).
-         * By default (null) this is on for devices that do not share memory with the host, for batches
-         * of 64 MiB or more; true forces it (testing), false turns it off.
+         * Whether calls on Java arrays and NIO buffers overlap transfers with compute (two queues,
+         * chunks in flight). By default (null) this is on for devices that do not share memory with
+         * the host, for batches of 64 MiB or more; true forces it (even where zero-copy would apply:
+         * testing), false turns it off.
          *
          * @param overlap true, false, or null for the default
          * @return this

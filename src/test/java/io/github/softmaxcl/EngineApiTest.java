@@ -177,6 +177,17 @@ class EngineApiTest {
                     double[] xd = Inputs.doubles(Pattern.ADVERSARIAL, s[0], s[1], 5);
                     assertArrayEquals(plain.softmax(xd, s[0], s[1]), overlapped.softmax(xd, s[0], s[1]),
                             v + " float64 " + s[0] + "x" + s[1]);
+                    // Direct buffers (what `run` passes), with positions, through the same pipeline.
+                    FloatBuffer in = ByteBuffer.allocateDirect((x.length + 3) * 4).order(ByteOrder.nativeOrder())
+                            .asFloatBuffer();
+                    in.position(3);
+                    in.slice().put(x);
+                    FloatBuffer out = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder())
+                            .asFloatBuffer();
+                    overlapped.softmax(in, out, s[0], s[1]);
+                    float[] got = new float[x.length];
+                    out.get(0, got);
+                    assertArrayEquals(plain.softmax(x, s[0], s[1]), got, v + " direct " + s[0] + "x" + s[1]);
                 }
             }
         }
