@@ -174,6 +174,7 @@ typedef real store_t;
 #define MASK_PARAM , __global const uchar *mask, const ulong mask_stride
 #define MASK_ROW(r) (mask + (r) * mask_stride)
 #define MASK_AT(mp, off) ((mp) + (off))
+#define MASK_BASE(off) (mask + (off))
 #define XIN1(xp, mp, c) ((mp)[c] ? SCALE(LD1(xp, c)) : (real)(-INFINITY))
 #define XINV(j, xp, mp) keep_v(SCALE(LDV(j, xp)), CAT(vload, VEC)((j), (mp)))
 inline realv keep_v(realv v, ucharv m) {
@@ -183,6 +184,7 @@ inline realv keep_v(realv v, ucharv m) {
 #define MASK_PARAM
 #define MASK_ROW(r) ((__global const uchar *)0)
 #define MASK_AT(mp, off) (mp)
+#define MASK_BASE(off) ((__global const uchar *)0)
 #define XIN1(xp, mp, c) SCALE(LD1(xp, c))
 #define XINV(j, xp, mp) SCALE(LDV(j, xp))
 #endif
@@ -763,11 +765,7 @@ __kernel void softmax_strided(__global const store_t *x, __global store_t *y, co
     const ulong i0 = (g % strips) * per;
     const ulong slab = o * k_len * inner;
     const uint full = (uint)min((ulong)STRIP, (inner - i0) / VEC);
-#ifdef HAS_MASK
-    __global const uchar *mslab = mask + slab;
-#else
-    __global const uchar *mslab = 0;
-#endif
+    __global const uchar *mslab = MASK_BASE(slab);
     /* Lanes past the last full vector: one scalar column each. */
     for (ulong l = i0 + (ulong)full * VEC; l < min(i0 + per, inner); l++) {
         exact_column(x + slab + l, y + slab + l, MASK_AT(mslab, l), k_len, inner SCALE_ARG);
@@ -860,6 +858,13 @@ __kernel void softmax_strided(__global const store_t *x, __global store_t *y, co
  * DRAM sees two reads and one write. part holds, per (outer, chunk), inner maxima then inner sums. */
 #define SWEEP_BLOCK 8
 
+/* Rows [*k0, *k1) of chunk c out of `chunks` over an axis of k_len rows. */
+inline void sweep_rows(ulong c, uint chunks, ulong k_len, ulong *k0, ulong *k1) {
+    const ulong per = (k_len + chunks - 1) / chunks;
+    *k0 = min(c * per, k_len);
+    *k1 = min(*k0 + per, k_len);
+}
+
 __kernel void softmax_sweep_partial(__global const store_t *x, __global real *part, const ulong outer,
                                     const ulong k_len, const ulong inner, const uint chunks EXTRA_PARAMS) {
     const ulong gid = get_global_id(0);
@@ -867,16 +872,11 @@ __kernel void softmax_sweep_partial(__global const store_t *x, __global real *pa
         return;
     }
     const ulong o = gid / chunks;
-    const ulong c = gid % chunks;
-    const ulong per = (k_len + chunks - 1) / chunks;
-    const ulong k0 = min(c * per, k_len);
-    const ulong k1 = min(k0 + per, k_len);
+    ulong k0;
+    ulong k1;
+    sweep_rows(gid % chunks, chunks, k_len, &k0, &k1);
     __global const store_t *xs = x + o * k_len * inner;
-#ifdef HAS_MASK
-    __global const uchar *ms = mask + o * k_len * inner;
-#else
-    __global const uchar *ms = 0;
-#endif
+    __global const uchar *ms = MASK_BASE(o * k_len * inner);
     __global real *pm = part + gid * 2 * inner;
     __global real *ps = pm + inner;
     const ulong nv = inner / VEC;
@@ -944,17 +944,12 @@ __kernel void softmax_sweep_finish(__global const store_t *x, __global store_t *
         return;
     }
     const ulong o = gid / chunks;
-    const ulong c = gid % chunks;
-    const ulong per = (k_len + chunks - 1) / chunks;
-    const ulong k0 = min(c * per, k_len);
-    const ulong k1 = min(k0 + per, k_len);
+    ulong k0;
+    ulong k1;
+    sweep_rows(gid % chunks, chunks, k_len, &k0, &k1);
     __global const store_t *xs = x + o * k_len * inner;
     __global store_t *ys = y + o * k_len * inner;
-#ifdef HAS_MASK
-    __global const uchar *ms = mask + o * k_len * inner;
-#else
-    __global const uchar *ms = 0;
-#endif
+    __global const uchar *ms = MASK_BASE(o * k_len * inner);
     __global const real *sm = stats + o * 3 * inner;
     __global const real *si = sm + inner;
     __global const real *sl = si + inner;

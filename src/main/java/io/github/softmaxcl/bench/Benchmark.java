@@ -57,64 +57,25 @@ public final class Benchmark {
         long[] copy = new long[runs];
         long[] e2e = new long[Math.max(3, runs / 2)];
         long[] direct = new long[e2e.length];
-        double referenceMs = Double.NaN;
-        if (precision == Precision.FLOAT32) {
-            float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
-            float[] y = new float[x.length];
-            try (Rotation r = new Rotation(engine, shape, precision)) {
-                r.upload(m -> m.upload(x));
-                measureKernels(r, kernel, copy);
-                r.last().download(y);
-            }
-            check(x, y, rows, cols);
-            for (int i = 0; i < e2e.length; i++) {
-                long t0 = System.nanoTime();
-                engine.softmax(x, y, rows, cols);
-                e2e[i] = System.nanoTime() - t0;
-            }
-            FloatBuffer dx = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            FloatBuffer dy = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-            dx.put(0, x);
-            for (int i = 0; i < direct.length; i++) {
-                long t0 = System.nanoTime();
-                engine.softmax(dx, dy, rows, cols);
-                direct[i] = System.nanoTime() - t0;
-            }
-            dy.get(0, y);
-            check(x, y, rows, cols);
-            if (withReference) {
-                referenceMs = timeReference(() -> ReferenceSoftmax.softmax(x, rows, cols), shape);
-            }
-        } else {
-            double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 42);
-            double[] y = new double[x.length];
-            try (Rotation r = new Rotation(engine, shape, precision)) {
-                r.upload(m -> m.upload(x));
-                measureKernels(r, kernel, copy);
-                r.last().download(y);
-            }
-            double[] ref = ReferenceSoftmax.softmax(x, rows, cols);
-            Comparison c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], rows, cols, precision);
-            if (!c.passed()) {
-                throw new IllegalStateException("device result does not match the reference: " + c);
-            }
-            for (int i = 0; i < e2e.length; i++) {
-                long t0 = System.nanoTime();
-                engine.softmax(x, y, rows, cols);
-                e2e[i] = System.nanoTime() - t0;
-            }
-            DoubleBuffer dx = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer();
-            DoubleBuffer dy = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer();
-            dx.put(0, x);
-            for (int i = 0; i < direct.length; i++) {
-                long t0 = System.nanoTime();
-                engine.softmax(dx, dy, rows, cols);
-                direct[i] = System.nanoTime() - t0;
-            }
-            if (withReference) {
-                referenceMs = timeReference(() -> ReferenceSoftmax.softmax(x, rows, cols), shape);
-            }
+        Data d = precision == Precision.FLOAT32 ? new F32(rows, cols) : new F64(rows, cols);
+        try (Rotation r = new Rotation(engine, shape, precision)) {
+            r.upload(d::upload);
+            measureKernels(r, kernel, copy);
+            d.check(d.download(r.last()), "kernel-only");
         }
+        for (int i = 0; i < e2e.length; i++) {
+            long t0 = System.nanoTime();
+            d.arrays(engine);
+            e2e[i] = System.nanoTime() - t0;
+        }
+        d.check(d.arrayResult(), "end-to-end from arrays");
+        for (int i = 0; i < direct.length; i++) {
+            long t0 = System.nanoTime();
+            d.direct(engine);
+            direct[i] = System.nanoTime() - t0;
+        }
+        d.check(d.directResult(), "end-to-end from direct buffers");
+        double referenceMs = withReference ? timeReference(d::reference, shape) : Double.NaN;
         double kernelMs = median(kernel) / 1e6;
         double copyMs = median(copy) / 1e6;
         double e2eMs = median(e2e) / 1e6;
@@ -245,21 +206,191 @@ public final class Benchmark {
         }
     }
 
-    private static void check(float[] x, float[] y, int rows, int cols) {
-        double[] ref = ReferenceSoftmax.softmax(x, rows, cols);
-        Comparison c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], rows, cols,
-                Precision.FLOAT32);
-        if (!c.passed()) {
-            throw new IllegalStateException("device result does not match the reference: " + c);
+    /**
+     * One precision's arrays for a benchmark run: the same steps for float32 and float64, each
+     * result checked against the reference before its time counts.
+     */
+    private abstract static class Data {
+        final int rows;
+        final int cols;
+        private double[] ref;
+
+        Data(int rows, int cols) {
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        abstract void upload(DeviceMatrix m);
+
+        abstract double[] download(DeviceMatrix m);
+
+        abstract void arrays(SoftmaxEngine e);
+
+        abstract double[] arrayResult();
+
+        abstract void direct(SoftmaxEngine e);
+
+        abstract double[] directResult();
+
+        abstract double[] reference();
+
+        abstract double input(long i);
+
+        abstract Precision precision();
+
+        void check(double[] y, String path) {
+            if (ref == null) {
+                ref = reference();
+            }
+            Comparison c = Comparison.of(this::input, i -> y[(int) i], i -> ref[(int) i], rows, cols, precision());
+            if (!c.passed()) {
+                throw new IllegalStateException(path + " result does not match the reference: " + c);
+            }
         }
     }
 
-    private static double timeReference(Runnable r, Shape shape) {
+    private static final class F32 extends Data {
+        private final float[] x;
+        private final float[] y;
+        private final FloatBuffer dx;
+        private final FloatBuffer dy;
+
+        F32(int rows, int cols) {
+            super(rows, cols);
+            x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
+            y = new float[x.length];
+            dx = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer().put(0, x);
+            dy = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+
+        @Override
+        void upload(DeviceMatrix m) {
+            m.upload(x);
+        }
+
+        @Override
+        double[] download(DeviceMatrix m) {
+            float[] out = new float[x.length];
+            m.download(out);
+            return widen(out);
+        }
+
+        @Override
+        void arrays(SoftmaxEngine e) {
+            e.softmax(x, y, rows, cols);
+        }
+
+        @Override
+        double[] arrayResult() {
+            return widen(y);
+        }
+
+        @Override
+        void direct(SoftmaxEngine e) {
+            e.softmax(dx, dy, rows, cols);
+        }
+
+        @Override
+        double[] directResult() {
+            float[] out = new float[x.length];
+            dy.get(0, out);
+            return widen(out);
+        }
+
+        @Override
+        double[] reference() {
+            return ReferenceSoftmax.softmax(x, rows, cols);
+        }
+
+        @Override
+        double input(long i) {
+            return x[(int) i];
+        }
+
+        @Override
+        Precision precision() {
+            return Precision.FLOAT32;
+        }
+
+        private static double[] widen(float[] f) {
+            double[] d = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                d[i] = f[i];
+            }
+            return d;
+        }
+    }
+
+    private static final class F64 extends Data {
+        private final double[] x;
+        private final double[] y;
+        private final DoubleBuffer dx;
+        private final DoubleBuffer dy;
+
+        F64(int rows, int cols) {
+            super(rows, cols);
+            x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 42);
+            y = new double[x.length];
+            dx = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer().put(0, x);
+            dy = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        }
+
+        @Override
+        void upload(DeviceMatrix m) {
+            m.upload(x);
+        }
+
+        @Override
+        double[] download(DeviceMatrix m) {
+            double[] out = new double[x.length];
+            m.download(out);
+            return out;
+        }
+
+        @Override
+        void arrays(SoftmaxEngine e) {
+            e.softmax(x, y, rows, cols);
+        }
+
+        @Override
+        double[] arrayResult() {
+            return y;
+        }
+
+        @Override
+        void direct(SoftmaxEngine e) {
+            e.softmax(dx, dy, rows, cols);
+        }
+
+        @Override
+        double[] directResult() {
+            double[] out = new double[x.length];
+            dy.get(0, out);
+            return out;
+        }
+
+        @Override
+        double[] reference() {
+            return ReferenceSoftmax.softmax(x, rows, cols);
+        }
+
+        @Override
+        double input(long i) {
+            return x[(int) i];
+        }
+
+        @Override
+        Precision precision() {
+            return Precision.FLOAT64;
+        }
+    }
+
+    private static double timeReference(java.util.function.Supplier<double[]> r, Shape shape) {
         int n = shape.elements() > 50_000_000 ? 1 : 3;
         long[] t = new long[n];
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
-            r.run();
+            r.get();
             t[i] = System.nanoTime() - t0;
         }
         return median(t) / 1e6;

@@ -23,15 +23,7 @@ public final class ReferenceSoftmax {
      */
     public static double[] softmax(double[] x, int rows, int cols) {
         check(x == null ? -1 : x.length, rows, cols);
-        double[] out = new double[x.length];
-        double[] scratch = new double[cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                scratch[c] = x[r * cols + c];
-            }
-            row(scratch, cols, out, r * cols);
-        }
-        return out;
+        return rows(i -> x[i], x.length, rows, cols);
     }
 
     /**
@@ -45,11 +37,15 @@ public final class ReferenceSoftmax {
      */
     public static double[] softmax(float[] x, int rows, int cols) {
         check(x == null ? -1 : x.length, rows, cols);
-        double[] out = new double[x.length];
+        return rows(i -> x[i], x.length, rows, cols);
+    }
+
+    private static double[] rows(java.util.function.IntToDoubleFunction x, int length, int rows, int cols) {
+        double[] out = new double[length];
         double[] scratch = new double[cols];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                scratch[c] = x[r * cols + c];
+                scratch[c] = x.applyAsDouble(r * cols + c);
             }
             row(scratch, cols, out, r * cols);
         }
