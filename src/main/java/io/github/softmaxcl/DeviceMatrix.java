@@ -11,16 +11,16 @@ import org.jocl.Pointer;
 /**
  * Device-resident matrix owned by the caller and tied to the engine that created it.
  * Obtain one from {@link SoftmaxEngine#upload(float[], int, int)} or
- * {@link SoftmaxEngine#allocate(long, long, Precision)}; close it to free the device memory.
+ * {@link SoftmaxEngine#allocate(long, long, ElementType)}; close it to free the device memory.
  */
 public final class DeviceMatrix implements AutoCloseable {
     private final SoftmaxEngine engine;
     private final ClBuffer buffer;
     private final long rows;
     private final long cols;
-    private final Precision precision;
+    private final ElementType precision;
 
-    DeviceMatrix(SoftmaxEngine engine, ClBuffer buffer, long rows, long cols, Precision precision) {
+    DeviceMatrix(SoftmaxEngine engine, ClBuffer buffer, long rows, long cols, ElementType precision) {
         this.engine = engine;
         this.buffer = buffer;
         this.rows = rows;
@@ -39,7 +39,7 @@ public final class DeviceMatrix implements AutoCloseable {
     }
 
     /** @return element type */
-    public Precision precision() {
+    public ElementType precision() {
         return precision;
     }
 
@@ -64,7 +64,7 @@ public final class DeviceMatrix implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the transfer fails
      */
     public void download(float[] dst) {
-        check(dst == null ? -1 : dst.length, Precision.FLOAT32);
+        check(dst == null ? -1 : dst.length, ElementType.FLOAT32);
         engine.transfer(() -> buffer.read(engine.queue(), 0, bytes(), Pointer.to(dst)));
     }
 
@@ -76,7 +76,7 @@ public final class DeviceMatrix implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the transfer fails
      */
     public void download(double[] dst) {
-        check(dst == null ? -1 : dst.length, Precision.FLOAT64);
+        check(dst == null ? -1 : dst.length, ElementType.FLOAT64);
         engine.transfer(() -> buffer.read(engine.queue(), 0, bytes(), Pointer.to(dst)));
     }
 
@@ -88,7 +88,7 @@ public final class DeviceMatrix implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the transfer fails
      */
     public void upload(float[] src) {
-        check(src == null ? -1 : src.length, Precision.FLOAT32);
+        check(src == null ? -1 : src.length, ElementType.FLOAT32);
         engine.transfer(() -> buffer.write(engine.queue(), 0, bytes(), Pointer.to(src)));
     }
 
@@ -100,11 +100,11 @@ public final class DeviceMatrix implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the transfer fails
      */
     public void upload(double[] src) {
-        check(src == null ? -1 : src.length, Precision.FLOAT64);
+        check(src == null ? -1 : src.length, ElementType.FLOAT64);
         engine.transfer(() -> buffer.write(engine.queue(), 0, bytes(), Pointer.to(src)));
     }
 
-    private void check(int length, Precision p) {
+    private void check(int length, ElementType p) {
         if (length < 0) {
             throw new IllegalArgumentException("array must not be null");
         }

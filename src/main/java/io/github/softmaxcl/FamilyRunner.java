@@ -104,7 +104,7 @@ final class FamilyRunner {
     }
 
     /** Forward softmax family. Buffers hold elements of {@code elemBytes}; compute in {@code compute}. */
-    void forward(Pointer x, Pointer y, int elemBytes, Precision compute, Dims d, Features f, byte[] mask,
+    void forward(Pointer x, Pointer y, int elemBytes, ElementType compute, Dims d, Features f, byte[] mask,
             long maskStride) {
         long unitBytes = Math.multiplyExact(d.k() * d.inner(), (long) elemBytes);
         Plan plan = d.inner() == 1 ? engine.plan(d.outer(), d.k(), compute) : null;
@@ -143,7 +143,7 @@ final class FamilyRunner {
     }
 
     /** Gradient of softmax or log-softmax (per {@code f.log()}) from y and dy. */
-    void backward(Pointer y, Pointer dy, Pointer dx, int elemBytes, Precision compute, Dims d, Features f) {
+    void backward(Pointer y, Pointer dy, Pointer dx, int elemBytes, ElementType compute, Dims d, Features f) {
         long unitBytes = Math.multiplyExact(d.k() * d.inner(), (long) elemBytes);
         long chunk = chunkUnits(d, unitBytes, 1);
         try (ClBuffer yb = ClBuffer.allocate(context, CL.CL_MEM_READ_ONLY, chunk * unitBytes);

@@ -164,7 +164,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @return the plan
      * @throws IllegalArgumentException if a forced variant cannot run this shape
      */
-    public Plan plan(long rows, long cols, Precision precision) {
+    public Plan plan(long rows, long cols, ElementType precision) {
         return Planner.plan(rows, cols, precision, device, forcedVariant, forcedSplit, tuning);
     }
 
@@ -178,7 +178,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @return the row group size
      * @throws IllegalArgumentException if a forced variant cannot run this row length
      */
-    public int rowGroup(long cols, Precision precision) {
+    public int rowGroup(long cols, ElementType precision) {
         return plan(1, cols, precision).rowGroup();
     }
 
@@ -218,7 +218,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         checkShape(rows, cols, logits.length, out.length, logits == out);
         HostIo io = new HostIo((off, n, b) -> b.asFloatBuffer().put(logits, (int) off, n),
                 (b, off, n) -> b.asFloatBuffer().get(out, (int) off, n));
-        runArrays(Pointer.to(logits), Pointer.to(out), io, rows, cols, Precision.FLOAT32,
+        runArrays(Pointer.to(logits), Pointer.to(out), io, rows, cols, ElementType.FLOAT32,
                 () -> Arrays.fill(out, Float.NaN));
     }
 
@@ -257,7 +257,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         checkShape(rows, cols, logits.length, out.length, logits == out);
         HostIo io = new HostIo((off, n, b) -> b.asDoubleBuffer().put(logits, (int) off, n),
                 (b, off, n) -> b.asDoubleBuffer().get(out, (int) off, n));
-        runArrays(Pointer.to(logits), Pointer.to(out), io, rows, cols, Precision.FLOAT64,
+        runArrays(Pointer.to(logits), Pointer.to(out), io, rows, cols, ElementType.FLOAT64,
                 () -> Arrays.fill(out, Double.NaN));
     }
 
@@ -276,7 +276,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(in, "in");
         requireNonNull(out, "out");
         checkBuffers(in, out, rows, cols);
-        runBuffers(in, out, rows, cols, Precision.FLOAT32, () -> {
+        runBuffers(in, out, rows, cols, ElementType.FLOAT32, () -> {
             for (long i = 0; i < rows * cols; i++) {
                 out.put(out.position() + (int) i, Float.NaN);
             }
@@ -298,7 +298,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(in, "in");
         requireNonNull(out, "out");
         checkBuffers(in, out, rows, cols);
-        runBuffers(in, out, rows, cols, Precision.FLOAT64, () -> {
+        runBuffers(in, out, rows, cols, ElementType.FLOAT64, () -> {
             for (long i = 0; i < rows * cols; i++) {
                 out.put(out.position() + (int) i, Double.NaN);
             }
@@ -393,7 +393,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     public void softmax(float[] x, float[] out, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
         requireNonNull(x, "x");
         requireNonNull(out, "out");
-        runFamily(x.length, out.length, x == out, shape, axis, options, mask, Precision.FLOAT32,
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT32,
                 Features.Storage.NATIVE, 4, Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Float.NaN),
                 rc -> softmax(x, out, (int) rc[0], (int) rc[1]));
     }
@@ -414,7 +414,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     public void softmax(double[] x, double[] out, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
         requireNonNull(x, "x");
         requireNonNull(out, "out");
-        runFamily(x.length, out.length, x == out, shape, axis, options, mask, Precision.FLOAT64,
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT64,
                 Features.Storage.NATIVE, 8, Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Double.NaN),
                 rc -> softmax(x, out, (int) rc[0], (int) rc[1]));
     }
@@ -438,7 +438,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(out, "out");
         requireNonNull(format, "format");
         short nan = format == HalfFormat.FLOAT16 ? (short) 0x7E00 : (short) 0x7FC0;
-        runFamily(x.length, out.length, x == out, shape, axis, options, mask, Precision.FLOAT32, storage(format), 2,
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT32, storage(format), 2,
                 Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, nan), null);
     }
 
@@ -460,7 +460,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(y, "y");
         requireNonNull(dy, "dy");
         requireNonNull(dx, "dx");
-        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, Precision.FLOAT32,
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, ElementType.FLOAT32,
                 Features.Storage.NATIVE, 4, Pointer.to(y), Pointer.to(dy), Pointer.to(dx),
                 () -> Arrays.fill(dx, Float.NaN));
     }
@@ -483,7 +483,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(y, "y");
         requireNonNull(dy, "dy");
         requireNonNull(dx, "dx");
-        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, Precision.FLOAT64,
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, ElementType.FLOAT64,
                 Features.Storage.NATIVE, 8, Pointer.to(y), Pointer.to(dy), Pointer.to(dx),
                 () -> Arrays.fill(dx, Double.NaN));
     }
@@ -508,7 +508,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(dx, "dx");
         requireNonNull(format, "format");
         short nan = format == HalfFormat.FLOAT16 ? (short) 0x7E00 : (short) 0x7FC0;
-        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, Precision.FLOAT32,
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, ElementType.FLOAT32,
                 storage(format), 2, Pointer.to(y), Pointer.to(dy), Pointer.to(dx), () -> Arrays.fill(dx, nan));
     }
 
@@ -518,7 +518,7 @@ public final class SoftmaxEngine implements AutoCloseable {
 
     /** Validates, then runs a forward family call; plain last-axis softmax takes the fast paths. */
     private void runFamily(int inLength, int outLength, boolean same, long[] shape, int axis, SoftmaxOptions options,
-            byte[] mask, Precision compute, Features.Storage storage, int elemBytes, Pointer x, Pointer y,
+            byte[] mask, ElementType compute, Features.Storage storage, int elemBytes, Pointer x, Pointer y,
             Runnable poisonOut, java.util.function.Consumer<long[]> plain) {
         requireNonNull(options, "options");
         FamilyRunner.Dims d = FamilyRunner.dims(shape, axis, inLength);
@@ -543,7 +543,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     private void runBackward(int yLength, int dyLength, int dxLength, boolean aliased, long[] shape, int axis,
-            SoftmaxOptions options, Precision compute, Features.Storage storage, int elemBytes, Pointer y, Pointer dy,
+            SoftmaxOptions options, ElementType compute, Features.Storage storage, int elemBytes, Pointer y, Pointer dy,
             Pointer dx, Runnable poisonOut) {
         requireNonNull(options, "options");
         FamilyRunner.Dims d = FamilyRunner.dims(shape, axis, yLength);
@@ -596,7 +596,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @throws UnsupportedOperationException for FLOAT64 on a device without cl_khr_fp64
      * @throws io.github.softmaxcl.cl.ClException if allocation fails
      */
-    public DeviceMatrix allocate(long rows, long cols, Precision precision) {
+    public DeviceMatrix allocate(long rows, long cols, ElementType precision) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("a device matrix needs rows >= 1 and cols >= 1, got " + rows + " x " + cols);
         }
@@ -628,7 +628,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     public DeviceMatrix upload(float[] data, int rows, int cols) {
         requireNonNull(data, "data");
         checkShape(rows, cols, data.length, data.length, false);
-        DeviceMatrix m = allocate(rows, cols, Precision.FLOAT32);
+        DeviceMatrix m = allocate(rows, cols, ElementType.FLOAT32);
         try {
             m.upload(data);
         } catch (RuntimeException e) {
@@ -652,7 +652,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     public DeviceMatrix upload(double[] data, int rows, int cols) {
         requireNonNull(data, "data");
         checkShape(rows, cols, data.length, data.length, false);
-        DeviceMatrix m = allocate(rows, cols, Precision.FLOAT64);
+        DeviceMatrix m = allocate(rows, cols, ElementType.FLOAT64);
         try {
             m.upload(data);
         } catch (RuntimeException e) {
@@ -738,7 +738,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            Precision p = in.precision();
+            ElementType p = in.precision();
             if (sweepsAxis()) {
                 List<ClEvent> events = launcher.enqueueSweep(Planner.defaultVec(p), p, Features.PLAIN, in.buffer(),
                         out.buffer(), 1, in.rows(), in.cols(), null, true);
@@ -775,7 +775,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            Pointer pattern = matrix.precision() == Precision.FLOAT32
+            Pointer pattern = matrix.precision() == ElementType.FLOAT32
                     ? Pointer.to(new float[] {(float) value}) : Pointer.to(new double[] {value});
             Cl.check(CL.clEnqueueFillBuffer(queue.handle(), matrix.buffer().handle(), pattern,
                     matrix.precision().bytes(), 0, matrix.bytes(), 0, null, null), "clEnqueueFillBuffer");
@@ -862,11 +862,11 @@ public final class SoftmaxEngine implements AutoCloseable {
         }
     }
 
-    private void requirePrecision(Precision precision) {
+    private void requirePrecision(ElementType precision) {
         if (precision == null) {
             throw new IllegalArgumentException("precision must not be null");
         }
-        if (precision == Precision.FLOAT64 && !device.fp64()) {
+        if (precision == ElementType.FLOAT64 && !device.fp64()) {
             throw new UnsupportedOperationException("device " + device.name()
                     + " does not support float64 (no cl_khr_fp64); use float32");
         }
@@ -924,11 +924,11 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     /** NIO buffers: zero-copy when both are direct and the device shares the host's memory. */
-    private void runBuffers(Buffer in, Buffer out, long rows, long cols, Precision precision, Runnable poisonOut) {
+    private void runBuffers(Buffer in, Buffer out, long rows, long cols, ElementType precision, Runnable poisonOut) {
         boolean zeroCopy = in.isDirect() && out.isDirect() && device.hostUnifiedMemory() && rows * cols > 0;
-        Pointer src = zeroCopy ? null : Pointer.to(precision == Precision.FLOAT32
+        Pointer src = zeroCopy ? null : Pointer.to(precision == ElementType.FLOAT32
                 ? ((FloatBuffer) in).slice() : ((DoubleBuffer) in).slice());
-        Pointer dst = zeroCopy ? null : Pointer.to(precision == Precision.FLOAT32
+        Pointer dst = zeroCopy ? null : Pointer.to(precision == ElementType.FLOAT32
                 ? ((FloatBuffer) out).slice() : ((DoubleBuffer) out).slice());
         boolean overlapped = overlap != null ? overlap : !zeroCopy && overlaps(rows, cols, precision);
         runGuarded(rows, cols, precision, poisonOut, plan -> {
@@ -943,8 +943,8 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     /** Host side of the overlapped path for NIO buffers: bulk copies to and from the pinned staging. */
-    private static HostIo bufferIo(Buffer in, Buffer out, Precision precision) {
-        if (precision == Precision.FLOAT32) {
+    private static HostIo bufferIo(Buffer in, Buffer out, ElementType precision) {
+        if (precision == ElementType.FLOAT32) {
             FloatBuffer fi = (FloatBuffer) in;
             FloatBuffer fo = (FloatBuffer) out;
             return new HostIo((off, n, b) -> b.asFloatBuffer().put(fi.slice(fi.position() + (int) off, n)),
@@ -974,7 +974,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     /** Chunks an overlapped batch is cut into, so transfers of one overlap compute of another. */
     static final int OVERLAP_CHUNKS = 8;
 
-    private boolean overlaps(long rows, long cols, Precision precision) {
+    private boolean overlaps(long rows, long cols, ElementType precision) {
         if (overlap != null) {
             return overlap;
         }
@@ -982,7 +982,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     /** Java arrays: overlapped chunks on discrete devices, else the simple staged path. */
-    private void runArrays(Pointer src, Pointer dst, HostIo io, long rows, long cols, Precision precision,
+    private void runArrays(Pointer src, Pointer dst, HostIo io, long rows, long cols, ElementType precision,
             Runnable poisonOut) {
         if (overlaps(rows, cols, precision)) {
             runGuarded(rows, cols, precision, poisonOut, plan -> runOverlapped(plan, io, rows, cols, precision));
@@ -997,7 +997,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * cannot be pinned across calls, so each chunk goes through a direct buffer; that host copy of
      * chunk k+1 also runs while the device works on chunk k.
      */
-    private void runOverlapped(Plan plan, HostIo io, long rows, long cols, Precision precision) {
+    private void runOverlapped(Plan plan, HostIo io, long rows, long cols, ElementType precision) {
         long rowBytes = cols * precision.bytes();
         long target = Math.max(rowBytes, Math.min(chunkBytes, rows * rowBytes / OVERLAP_CHUNKS));
         long chunkRows = Math.max(1, Math.min(rows, target / rowBytes));
@@ -1085,11 +1085,11 @@ public final class SoftmaxEngine implements AutoCloseable {
     }
 
     /** Runs the computation; after validation, any failure poisons the whole output first. */
-    private void runGuarded(Pointer src, Pointer dst, long rows, long cols, Precision precision, Runnable poisonOut) {
+    private void runGuarded(Pointer src, Pointer dst, long rows, long cols, ElementType precision, Runnable poisonOut) {
         runGuarded(rows, cols, precision, poisonOut, plan -> run(plan, src, dst, rows, cols, precision));
     }
 
-    private void runGuarded(long rows, long cols, Precision precision, Runnable poisonOut,
+    private void runGuarded(long rows, long cols, ElementType precision, Runnable poisonOut,
             java.util.function.Consumer<Plan> body) {
         requirePrecision(precision);
         if (rows == 0 || cols == 0) {
@@ -1120,7 +1120,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         return n < rows && n >= group ? n / group * group : n;
     }
 
-    private void run(Plan plan, Pointer src, Pointer dst, long rows, long cols, Precision precision) {
+    private void run(Plan plan, Pointer src, Pointer dst, long rows, long cols, ElementType precision) {
         long rowBytes = cols * precision.bytes();
         long chunkRows = chunkRows(plan, rows, rowBytes);
         long bufBytes = chunkRows * rowBytes;
@@ -1159,7 +1159,7 @@ public final class SoftmaxEngine implements AutoCloseable {
      * Zero-copy path for direct buffers on devices that share memory with the host: the kernels
      * read and write the caller's memory through CL_MEM_USE_HOST_PTR, one chunk of rows at a time.
      */
-    private void runZeroCopy(Plan plan, Buffer in, Buffer out, long rows, long cols, Precision precision) {
+    private void runZeroCopy(Plan plan, Buffer in, Buffer out, long rows, long cols, ElementType precision) {
         long rowBytes = cols * precision.bytes();
         long chunkRows = chunkRows(plan, rows, rowBytes);
         for (long r0 = 0; r0 < rows; r0 += chunkRows) {
@@ -1187,12 +1187,12 @@ public final class SoftmaxEngine implements AutoCloseable {
         return d.slice(d.position() + from, to - from);
     }
 
-    private void fillNaN(ClBuffer buffer, long bytes, Precision precision) {
+    private void fillNaN(ClBuffer buffer, long bytes, ElementType precision) {
         fillNaN(buffer, bytes, precision, queue);
     }
 
-    private void fillNaN(ClBuffer buffer, long bytes, Precision precision, ClQueue q) {
-        Pointer pattern = precision == Precision.FLOAT32
+    private void fillNaN(ClBuffer buffer, long bytes, ElementType precision, ClQueue q) {
+        Pointer pattern = precision == ElementType.FLOAT32
                 ? Pointer.to(new float[] {Float.NaN}) : Pointer.to(new double[] {Double.NaN});
         Cl.check(CL.clEnqueueFillBuffer(q.handle(), buffer.handle(), pattern, precision.bytes(), 0, bytes, 0,
                 null, null), "clEnqueueFillBuffer");

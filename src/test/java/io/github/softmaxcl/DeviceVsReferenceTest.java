@@ -95,7 +95,7 @@ class DeviceVsReferenceTest {
                 engines.add("CHUNKS/3");
             }
             for (String e : engines) {
-                for (Precision p : Precision.values()) {
+                for (ElementType p : ElementType.values()) {
                     out.add(Arguments.of(e, rows, cols, p));
                 }
             }
@@ -105,11 +105,11 @@ class DeviceVsReferenceTest {
 
     @ParameterizedTest(name = "{0} {1}x{2} {3}")
     @MethodSource("cases")
-    void adversarialInputsMatchReference(String engineName, int rows, int cols, Precision precision) {
+    void adversarialInputsMatchReference(String engineName, int rows, int cols, ElementType precision) {
         SoftmaxEngine engine = engine(engineName);
         long seed = 31L * rows + cols;
         String what = engineName + " " + engine.plan(rows, cols, precision) + " " + rows + "x" + cols;
-        if (precision == Precision.FLOAT32) {
+        if (precision == ElementType.FLOAT32) {
             float[] x = Inputs.floats(Pattern.ADVERSARIAL, rows, cols, seed);
             float[] copy = x.clone();
             float[] y = engine.softmax(x, rows, cols);
@@ -128,7 +128,7 @@ class DeviceVsReferenceTest {
         List<Arguments> out = new ArrayList<>();
         for (Pattern p : Pattern.values()) {
             for (String e : List.of("auto", "ROWS", "REGISTERS", "VECTOR", "SPLIT", "SPLIT/3", "CHUNKS", "CHUNKS/3")) {
-                for (Precision prec : Precision.values()) {
+                for (ElementType prec : ElementType.values()) {
                     out.add(Arguments.of(p, e, prec));
                 }
             }
@@ -138,11 +138,11 @@ class DeviceVsReferenceTest {
 
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("patterns")
-    void everyPatternMatchesReference(Pattern pattern, String engineName, Precision precision) {
+    void everyPatternMatchesReference(Pattern pattern, String engineName, ElementType precision) {
         int rows = 37;
         int cols = 1500;
         SoftmaxEngine engine = engine(engineName);
-        if (precision == Precision.FLOAT32) {
+        if (precision == ElementType.FLOAT32) {
             float[] x = Inputs.floats(pattern, rows, cols, 7);
             Oracle.check(x, engine.softmax(x, rows, cols), rows, cols, engineName + " " + pattern);
         } else {
@@ -155,7 +155,7 @@ class DeviceVsReferenceTest {
         List<Arguments> out = new ArrayList<>();
         for (Pattern p : Pattern.values()) {
             for (int cols : new int[] {2, 10, 32, 64}) {
-                for (Precision prec : Precision.values()) {
+                for (ElementType prec : ElementType.values()) {
                     out.add(Arguments.of(p, cols, prec));
                 }
             }
@@ -169,11 +169,11 @@ class DeviceVsReferenceTest {
      */
     @ParameterizedTest(name = "{0} x{1} {2}")
     @MethodSource("shortRowPatterns")
-    void shortRowsInFullTiles(Pattern pattern, int cols, Precision precision) {
+    void shortRowsInFullTiles(Pattern pattern, int cols, ElementType precision) {
         int rows = 16 * 40 + 5;
         for (String e : List.of("auto", "TILE", "ROWS")) {
             SoftmaxEngine engine = engine(e);
-            if (precision == Precision.FLOAT32) {
+            if (precision == ElementType.FLOAT32) {
                 float[] x = Inputs.floats(pattern, rows, cols, cols);
                 Oracle.check(x, engine.softmax(x, rows, cols), rows, cols, e + " " + pattern);
             } else {

@@ -150,7 +150,7 @@ class EngineApiTest {
         int cols = 10;
         float[] x = Inputs.floats(Pattern.OUTLIERS, rows, cols, 9);
         float[] whole = engine.softmax(x, rows, cols);
-        int group = engine.rowGroup(cols, Precision.FLOAT32);
+        int group = engine.rowGroup(cols, ElementType.FLOAT32);
         assertTrue(group >= 1);
         // A 40-row buffer runs in chunks of 32 rows when the group is 16: tiles stay intact.
         try (SoftmaxEngine small = SoftmaxEngine.builder().tuning(false).maxChunkBytes(40L * cols * 4).build()) {

@@ -20,7 +20,7 @@ import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.Inputs.Pattern;
 import io.github.softmaxcl.reference.ReferenceFamily;
-import io.github.softmaxcl.reference.Tolerance.Format;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.verify.FamilyCheck;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -90,16 +90,16 @@ class FamilyTest {
         };
     }
 
-    static double[] rounded(double[] x, Format f) {
+    static double[] rounded(double[] x, ElementType f) {
         return FamilyCheck.rounded(x, f);
     }
 
-    static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, Format f, SoftmaxOptions o,
+    static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, ElementType f, SoftmaxOptions o,
             byte[] mask) {
         return FamilyCheck.forward(e, x, shape, axis, f, o, mask);
     }
 
-    static void check(double[] x, double[] device, long[] shape, int axis, Format f, SoftmaxOptions o, byte[] mask,
+    static void check(double[] x, double[] device, long[] shape, int axis, ElementType f, SoftmaxOptions o, byte[] mask,
             String what) {
         Comparison c = FamilyCheck.compareForward(x, device, shape, axis, f, o, mask);
         if (!c.passed()) {
@@ -124,7 +124,7 @@ class FamilyTest {
             engines.add(v.name());
         }
         for (String e : engines) {
-            for (Format f : Format.values()) {
+            for (ElementType f : ElementType.values()) {
                 for (Feature feat : Feature.values()) {
                     for (int[] s : shapes) {
                         if (e.equals("auto") || canRun(Variant.valueOf(e), s[1])) {
@@ -139,7 +139,7 @@ class FamilyTest {
 
     @ParameterizedTest(name = "{0} {1} {2} {3}x{4}")
     @MethodSource("lastAxisCases")
-    void everyOptionOnEveryVariant(String engine, Format f, Feature feat, int rows, int cols) {
+    void everyOptionOnEveryVariant(String engine, ElementType f, Feature feat, int rows, int cols) {
         double[] x = rounded(Inputs.doubles(Pattern.ADVERSARIAL, rows, cols, rows * 31L + cols), f);
         SoftmaxOptions o = options(feat);
         byte[] mask = maskFor(feat, x.length, cols);
@@ -153,7 +153,7 @@ class FamilyTest {
         long[][] shapes = {{5, 7, 33}, {3, 40, 16}, {257, 129}, {2, 1, 20}, {6, 11, 2}, {2, 600, 20}};
         for (long[] s : shapes) {
             for (int axis = -s.length; axis < 0; axis++) {
-                for (Format f : Format.values()) {
+                for (ElementType f : ElementType.values()) {
                     for (Feature feat : new Feature[] {null, Feature.LOG, Feature.TEMPERATURE, Feature.MASK,
                         Feature.ALL}) {
                         out.add(Arguments.of(s, axis, f, feat));
@@ -166,7 +166,7 @@ class FamilyTest {
 
     @ParameterizedTest(name = "{0} axis {1} {2} {3}")
     @MethodSource("axisCases")
-    void anyAxis(long[] shape, int axis, Format f, Feature feat) {
+    void anyAxis(long[] shape, int axis, ElementType f, Feature feat) {
         int n = 1;
         for (long d : shape) {
             n *= (int) d;
@@ -186,7 +186,7 @@ class FamilyTest {
         long[][] shapes = {{9, 1000}, {40, 7}, {4, 33, 19}};
         for (long[] s : shapes) {
             for (int axis : new int[] {-1, 0}) {
-                for (Format f : Format.values()) {
+                for (ElementType f : ElementType.values()) {
                     for (boolean log : new boolean[] {false, true}) {
                         out.add(Arguments.of(s, axis, f, log));
                     }
@@ -198,7 +198,7 @@ class FamilyTest {
 
     @ParameterizedTest(name = "{0} axis {1} {2} log={3}")
     @MethodSource("gradientCases")
-    void gradients(long[] shape, int axis, Format f, boolean log) {
+    void gradients(long[] shape, int axis, ElementType f, boolean log) {
         int n = 1;
         for (long d : shape) {
             n *= (int) d;

@@ -17,7 +17,7 @@ final class Oracle {
         double[] ref = ReferenceSoftmax.softmax(input, rows, cols);
         assertNonTrivial(ref, what);
         Comparison c = Comparison.of(i -> input[(int) i], i -> device[(int) i], i -> ref[(int) i], rows, cols,
-                Precision.FLOAT32);
+                ElementType.FLOAT32);
         if (!c.passed()) {
             fail(what + ": " + c);
         }
@@ -28,7 +28,7 @@ final class Oracle {
         double[] ref = ReferenceSoftmax.softmax(input, rows, cols);
         assertNonTrivial(ref, what);
         Comparison c = Comparison.of(i -> input[(int) i], i -> device[(int) i], i -> ref[(int) i], rows, cols,
-                Precision.FLOAT64);
+                ElementType.FLOAT64);
         if (!c.passed()) {
             fail(what + ": " + c);
         }

@@ -7,7 +7,7 @@
 package io.github.softmaxcl.bench;
 
 import io.github.softmaxcl.DeviceMatrix;
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
@@ -49,7 +49,7 @@ public final class Benchmark {
      * @return the measurements
      * @throws IllegalStateException if the device result does not match the reference
      */
-    public BenchResult run(Shape shape, Precision precision) {
+    public BenchResult run(Shape shape, ElementType precision) {
         int rows = shape.rows();
         int cols = shape.cols();
         double bytes = 2.0 * shape.elements() * precision.bytes();
@@ -57,7 +57,7 @@ public final class Benchmark {
         long[] copy = new long[runs];
         long[] e2e = new long[Math.max(3, runs / 2)];
         long[] direct = new long[e2e.length];
-        Data d = precision == Precision.FLOAT32 ? new F32(rows, cols) : new F64(rows, cols);
+        Data d = precision == ElementType.FLOAT32 ? new F32(rows, cols) : new F64(rows, cols);
         try (Rotation r = new Rotation(engine, shape, precision)) {
             r.upload(d::upload);
             measureKernels(r, kernel, copy);
@@ -82,7 +82,7 @@ public final class Benchmark {
         double directMs = median(direct) / 1e6;
         double kernelGbps = bytes / kernelMs / 1e6;
         double copyGbps = bytes / copyMs / 1e6;
-        return new BenchResult(shape.toString(), precision == Precision.FLOAT32 ? "float32" : "float64",
+        return new BenchResult(shape.toString(), precision == ElementType.FLOAT32 ? "float32" : "float64",
                 engine.device().name(), engine.plan(rows, cols, precision).toString(), kernelMs, kernelGbps, copyGbps,
                 kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs, bytes / directMs / 1e6, referenceMs, runs, -1);
     }
@@ -102,7 +102,7 @@ public final class Benchmark {
         float[] y = new float[x.length];
         long[] kernel = new long[runs];
         long[] copy = new long[runs];
-        try (Rotation r = new Rotation(engine, shape, Precision.FLOAT32)) {
+        try (Rotation r = new Rotation(engine, shape, ElementType.FLOAT32)) {
             r.upload(m -> m.upload(x));
             for (int i = 0; i < Math.max(3, r.size()); i++) {
                 engine.columnSoftmaxNanos(r.in(i), r.out(i));
@@ -124,7 +124,7 @@ public final class Benchmark {
         long[] s = {rows, cols};
         io.github.softmaxcl.SoftmaxOptions o = io.github.softmaxcl.SoftmaxOptions.SOFTMAX;
         Comparison c = io.github.softmaxcl.verify.FamilyCheck.compareForward(xd, yd, s, 0,
-                io.github.softmaxcl.reference.Tolerance.Format.FLOAT32, o, null);
+                ElementType.FLOAT32, o, null);
         if (!c.passed()) {
             throw new IllegalStateException("axis-0 device result does not match the reference: " + c);
         }
@@ -161,7 +161,7 @@ public final class Benchmark {
         private final java.util.List<DeviceMatrix> outs = new java.util.ArrayList<>();
         private int last;
 
-        Rotation(SoftmaxEngine engine, Shape shape, Precision precision) {
+        Rotation(SoftmaxEngine engine, Shape shape, ElementType precision) {
             long bytes = shape.elements() * precision.bytes();
             int pairs = (int) Math.min(MAX_PAIRS, Math.max(1, (ROTATE_BYTES + bytes - 1) / bytes));
             try {
@@ -236,7 +236,7 @@ public final class Benchmark {
 
         abstract double input(long i);
 
-        abstract Precision precision();
+        abstract ElementType precision();
 
         void check(double[] y, String path) {
             if (ref == null) {
@@ -308,8 +308,8 @@ public final class Benchmark {
         }
 
         @Override
-        Precision precision() {
-            return Precision.FLOAT32;
+        ElementType precision() {
+            return ElementType.FLOAT32;
         }
 
         private static double[] widen(float[] f) {
@@ -380,8 +380,8 @@ public final class Benchmark {
         }
 
         @Override
-        Precision precision() {
-            return Precision.FLOAT64;
+        ElementType precision() {
+            return ElementType.FLOAT64;
         }
     }
 

@@ -8,7 +8,7 @@
 package io.github.softmaxcl.bench;
 
 import io.github.softmaxcl.DeviceMatrix;
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.SoftmaxException;
 import io.github.softmaxcl.kernel.Plan;
@@ -66,7 +66,7 @@ public final class Tuner {
      * @return the fastest correct candidate
      * @throws IllegalStateException if no candidate produced a correct result
      */
-    public Result tune(Bucket bucket, Precision precision) {
+    public Result tune(Bucket bucket, ElementType precision) {
         int rows = bucket.rows();
         int cols = bucket.cols();
         if (quick) {
@@ -76,7 +76,7 @@ public final class Tuner {
                 cols /= 4;
             }
         }
-        if (precision == Precision.FLOAT64) { // the same bytes as float32
+        if (precision == ElementType.FLOAT64) { // the same bytes as float32
             if (rows >= 2) {
                 rows /= 2;
             } else {
@@ -98,7 +98,7 @@ public final class Tuner {
         int skipped = 0;
         float[] xf = null;
         double[] xd = null;
-        if (precision == Precision.FLOAT32) {
+        if (precision == ElementType.FLOAT32) {
             float[] x = Inputs.floats(Inputs.Pattern.ADVERSARIAL, r, c, 7);
             xf = x;
             input = i -> x[(int) i];

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.bench.BenchResult;
 import io.github.softmaxcl.bench.Benchmark;
@@ -81,9 +81,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Precision precision = switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "float32", "f32", "f4" -> Precision.FLOAT32;
-            case "float64", "f64", "f8" -> Precision.FLOAT64;
+        ElementType precision = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "float32", "f32", "f4" -> ElementType.FLOAT32;
+            case "float64", "f64", "f8" -> ElementType.FLOAT64;
             default -> throw new IllegalArgumentException("--dtype must be float32 or float64, got '" + dtype + "'");
         };
         if (runs < 1) {
@@ -114,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 out.flush();
             }
-            if (precision == Precision.FLOAT32 && !(axis0.size() == 1 && axis0.get(0).equals("none"))) {
+            if (precision == ElementType.FLOAT32 && !(axis0.size() == 1 && axis0.get(0).equals("none"))) {
                 for (String text : axis0) {
                     Shape s = Shape.parse(text);
                     BenchResult r = bench.runColumns(s);

@@ -6,7 +6,7 @@
  */
 package io.github.softmaxcl.cli;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.Devices;
@@ -65,13 +65,13 @@ final class DemoCommand implements Callable<Integer> {
         if (engine.device().fp64()) {
             double[] y = engine.softmax(x, 1, x.length);
             shown = EvalCommand.format(y);
-            c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], 1, x.length, Precision.FLOAT64);
+            c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], 1, x.length, ElementType.FLOAT64);
         } else {
             float[] xf = {(float) x[0], (float) x[1], (float) x[2]};
             float[] y = engine.softmax(xf, 1, xf.length);
             double[] yd = {y[0], y[1], y[2]};
             shown = EvalCommand.format(yd) + " (float32: device has no fp64)";
-            c = Comparison.of(i -> x[(int) i], i -> yd[(int) i], i -> ref[(int) i], 1, x.length, Precision.FLOAT32);
+            c = Comparison.of(i -> x[(int) i], i -> yd[(int) i], i -> ref[(int) i], 1, x.length, ElementType.FLOAT32);
         }
         out.printf("  softmax([%s]) = %s  %s%n", args, shown, c.passed() ? "PASS" : "FAIL " + c);
         return c.passed();
@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         double[] ref = ReferenceSoftmax.softmax(x, rows, cols);
         double reference = ms(t0);
         Comparison c = Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], rows, cols,
-                Precision.FLOAT32);
+                ElementType.FLOAT32);
         out.printf(Locale.ROOT, "  %,d x %,d: device %.1f ms (first call %.1f ms, incl. kernel build), reference"
                         + " %.1f ms, %.1fx; max abs %.2e, max |sum-1| %.2e  %s%n", rows, cols, device, first, reference,
                 reference / device, c.maxAbs(), c.maxRowSumDeviation(), c.passed() ? "PASS" : "FAIL " + c);

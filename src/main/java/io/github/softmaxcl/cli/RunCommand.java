@@ -8,7 +8,7 @@
  */
 package io.github.softmaxcl.cli;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.npy.NpyHeader;
 import io.github.softmaxcl.npy.NpyReader;
@@ -119,8 +119,8 @@ final class RunCommand implements Callable<Integer> {
                 if (h.elementCount() > 0) {
                     try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
                         where = " on " + engine.device().id() + " " + engine.device().name();
-                        Precision compute = h.dtype() == io.github.softmaxcl.npy.NpyDType.FLOAT64 ? Precision.FLOAT64
-                                : Precision.FLOAT32;
+                        ElementType compute = h.dtype() == io.github.softmaxcl.npy.NpyDType.FLOAT64 ? ElementType.FLOAT64
+                                : ElementType.FLOAT32;
                         long per = chunkRows(engine, units, unitElems, itemBytes, compute, inner == 1);
                         LOG.debug("{} units of {} elements {}, {} per chunk", units, unitElems, h.dtype(), per);
                         Progress progress = new Progress(err, !quiet && System.console() != null, units,
@@ -185,7 +185,7 @@ final class RunCommand implements Callable<Integer> {
      * engine's largest buffer or a Java buffer's 2 GiB allows. One row is the minimum: a row that
      * alone exceeds the limit cannot run, and the message says what the limit is.
      */
-    private long chunkRows(SoftmaxEngine engine, long rows, long cols, int itemBytes, Precision precision,
+    private long chunkRows(SoftmaxEngine engine, long rows, long cols, int itemBytes, ElementType precision,
             boolean lastAxis) {
         long rowBytes = Math.multiplyExact(cols, (long) itemBytes);
         long limit = Math.min(engine.maxChunkBytes(), Integer.MAX_VALUE - 64);

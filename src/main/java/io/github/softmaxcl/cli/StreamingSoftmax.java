@@ -7,7 +7,7 @@
  */
 package io.github.softmaxcl.cli;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -67,7 +67,7 @@ public final class StreamingSoftmax {
      * @param cols row length
      * @return the chunk computation
      */
-    public static ChunkCompute plain(SoftmaxEngine engine, Precision precision, long cols) {
+    public static ChunkCompute plain(SoftmaxEngine engine, ElementType precision, long cols) {
         return (in, out, first, n) -> compute(engine, precision, in, out, n, cols);
     }
 
@@ -89,7 +89,7 @@ public final class StreamingSoftmax {
      * @throws IllegalArgumentException if a size is out of range or a chunk exceeds 2 GiB
      * @throws OutOfMemoryError if the four chunk buffers do not fit in direct memory
      */
-    public static void run(ChunkSource source, ChunkSink sink, SoftmaxEngine engine, Precision precision, long rows,
+    public static void run(ChunkSource source, ChunkSink sink, SoftmaxEngine engine, ElementType precision, long rows,
             long cols, long chunkRows, LongConsumer rowsDone) throws IOException {
         run(source, sink, cols, precision.bytes(), rows, chunkRows, plain(engine, precision, cols), rowsDone);
     }
@@ -182,11 +182,11 @@ public final class StreamingSoftmax {
         return null;
     }
 
-    private static void compute(SoftmaxEngine engine, Precision precision, ByteBuffer in, ByteBuffer out, long n,
+    private static void compute(SoftmaxEngine engine, ElementType precision, ByteBuffer in, ByteBuffer out, long n,
             long cols) {
         in.position(0);
         out.position(0);
-        if (precision == Precision.FLOAT32) {
+        if (precision == ElementType.FLOAT32) {
             engine.softmax(in.asFloatBuffer(), out.asFloatBuffer(), n, cols);
         } else {
             engine.softmax(in.asDoubleBuffer(), out.asDoubleBuffer(), n, cols);

@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.cli;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.bench.Tuner;
 import io.github.softmaxcl.kernel.Tuning;
@@ -51,10 +51,10 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<Precision> precisions = switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "float32" -> List.of(Precision.FLOAT32);
-            case "float64" -> List.of(Precision.FLOAT64);
-            case "both" -> List.of(Precision.FLOAT32, Precision.FLOAT64);
+        List<ElementType> precisions = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "float32" -> List.of(ElementType.FLOAT32);
+            case "float64" -> List.of(ElementType.FLOAT64);
+            case "both" -> List.of(ElementType.FLOAT32, ElementType.FLOAT64);
             default -> throw new IllegalArgumentException("--dtype must be float32, float64 or both, got '" + dtype + "'");
         };
         PrintWriter out = spec.commandLine().getOut();
@@ -66,8 +66,8 @@ final class TuneCommand implements Callable<Integer> {
                     "default", "GB/s", "tried/rejected/skipped");
             out.flush();
             Tuner tuner = new Tuner(engine, quick, candidates ? spec.commandLine().getErr() : null);
-            for (Precision p : precisions) {
-                if (p == Precision.FLOAT64 && !engine.device().fp64()) {
+            for (ElementType p : precisions) {
+                if (p == ElementType.FLOAT64 && !engine.device().fp64()) {
                     out.println("skipped float64: device has no fp64");
                     continue;
                 }
@@ -76,7 +76,7 @@ final class TuneCommand implements Callable<Integer> {
                     entries.removeIf(e -> e.bucket() == b && e.precision() == p);
                     entries.add(r.entry());
                     out.printf(Locale.ROOT, "%-9s %-7s %-14s %-52s %8.2f %-40s %8.2f %d/%d/%d%n", b,
-                            p == Precision.FLOAT32 ? "float32" : "float64",
+                            p == ElementType.FLOAT32 ? "float32" : "float64",
                             r.plan().variant() == null ? "" : shape(b, r), r.plan(), r.entry().gbps(), r.defaultPlan(),
                             r.defaultGbps(), r.tried(), r.rejected(), r.skipped());
                     out.flush();

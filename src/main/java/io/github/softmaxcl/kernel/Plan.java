@@ -4,7 +4,7 @@
  */
 package io.github.softmaxcl.kernel;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 
 /**
  * A complete launch configuration for one softmax call.
@@ -18,7 +18,7 @@ import io.github.softmaxcl.Precision;
  * @param vec vector width (vector variants, else 1)
  * @param cols row length compiled into the kernel (TILE only, else 0)
  */
-public record Plan(Variant variant, Precision precision, int wg, int items, int unroll, int split, int vec,
+public record Plan(Variant variant, ElementType precision, int wg, int items, int unroll, int split, int vec,
         int cols) {
 
     /** @return the build options for kernels/softmax.cl: only the defines this variant reads */
@@ -32,7 +32,7 @@ public record Plan(Variant variant, Precision precision, int wg, int items, int 
             case VECTOR, CHUNKS -> sb.append("-DVEC=").append(vec);
             default -> throw new IllegalStateException("unknown variant " + variant);
         }
-        if (precision == Precision.FLOAT64) {
+        if (precision == ElementType.FLOAT64) {
             sb.append(sb.length() == 0 ? "" : " ").append("-DUSE_DOUBLE");
         }
         return sb.toString();

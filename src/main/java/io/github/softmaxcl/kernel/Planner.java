@@ -12,7 +12,7 @@
  */
 package io.github.softmaxcl.kernel;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.DeviceType;
 
@@ -54,8 +54,8 @@ public final class Planner {
      * @param precision element type
      * @return the default vector width: 64 bytes, one AVX-512 register or one cache line
      */
-    public static int defaultVec(Precision precision) {
-        return precision == Precision.FLOAT32 ? 16 : 8;
+    public static int defaultVec(ElementType precision) {
+        return precision == ElementType.FLOAT32 ? 16 : 8;
     }
 
     /**
@@ -78,7 +78,7 @@ public final class Planner {
      * @return the plan
      * @throws IllegalArgumentException if the forced variant cannot run rows of this length
      */
-    public static Plan plan(long rows, long cols, Precision precision, DeviceInfo device, Variant forced,
+    public static Plan plan(long rows, long cols, ElementType precision, DeviceInfo device, Variant forced,
             int forcedSplit) {
         return plan(rows, cols, precision, device, forced, forcedSplit, Tuning.NONE);
     }
@@ -97,7 +97,7 @@ public final class Planner {
      * @return the plan
      * @throws IllegalArgumentException if the forced variant cannot run rows of this length
      */
-    public static Plan plan(long rows, long cols, Precision precision, DeviceInfo device, Variant forced,
+    public static Plan plan(long rows, long cols, ElementType precision, DeviceInfo device, Variant forced,
             int forcedSplit, Tuning tuning) {
         if (forced != null) {
             return configure(forced, rows, cols, precision, device, forcedSplit, Tunables.DEFAULTS);
@@ -113,7 +113,7 @@ public final class Planner {
         return configure(choose(cols, precision, device), rows, cols, precision, device, 0, Tunables.DEFAULTS);
     }
 
-    private static Variant choose(long cols, Precision precision, DeviceInfo device) {
+    private static Variant choose(long cols, ElementType precision, DeviceInfo device) {
         if (prefersVectors(device)) {
             if (cols <= SHORT_ROW) {
                 return Variant.TILE;
@@ -139,7 +139,7 @@ public final class Planner {
      * @return the plan
      * @throws IllegalArgumentException if the variant cannot run this shape or a tunable is invalid for the device
      */
-    public static Plan configure(Variant v, long rows, long cols, Precision precision, DeviceInfo device, int split,
+    public static Plan configure(Variant v, long rows, long cols, ElementType precision, DeviceInfo device, int split,
             Tunables t) {
         int vec = t.vec() > 0 ? t.vec() : defaultVec(precision);
         int wg = t.wg() > 0 ? t.wg() : defaultWorkGroup(device);

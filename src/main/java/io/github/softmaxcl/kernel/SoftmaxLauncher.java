@@ -116,7 +116,7 @@ public final class SoftmaxLauncher implements AutoCloseable {
     public List<ClEvent> enqueue(Plan plan, Features f, ClBuffer x, ClBuffer y, long rows, long cols, ClBuffer mask,
             long maskStride, boolean profile) {
         String options = options(plan.buildOptions(), f);
-        boolean dbl = plan.precision() == io.github.softmaxcl.Precision.FLOAT64 && f.storage() == Features.Storage.NATIVE;
+        boolean dbl = plan.precision() == io.github.softmaxcl.ElementType.FLOAT64 && f.storage() == Features.Storage.NATIVE;
         List<ClEvent> events = new ArrayList<>(2);
         try {
             switch (plan.variant()) {
@@ -185,7 +185,7 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @param mask full-shape mask bytes when {@code f.mask()}, else null
      * @throws io.github.softmaxcl.cl.ClException if the launch fails
      */
-    public void enqueueStrided(int vec, int local, io.github.softmaxcl.Precision precision, Features f, ClBuffer x,
+    public void enqueueStrided(int vec, int local, io.github.softmaxcl.ElementType precision, Features f, ClBuffer x,
             ClBuffer y, long outer, long k, long inner, ClBuffer mask) {
         ClEvent e = enqueueStrided(vec, local, precision, f, x, y, outer, k, inner, mask, false);
         if (e != null) {
@@ -194,7 +194,7 @@ public final class SoftmaxLauncher implements AutoCloseable {
     }
 
     /**
-     * As {@link #enqueueStrided(int, int, io.github.softmaxcl.Precision, Features, ClBuffer, ClBuffer, long, long,
+     * As {@link #enqueueStrided(int, int, io.github.softmaxcl.ElementType, Features, ClBuffer, ClBuffer, long, long,
      * long, ClBuffer)}, optionally returning the kernel's event for timing.
      *
      * @param vec vector width
@@ -211,12 +211,12 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @return the event (the caller closes it) or null
      * @throws io.github.softmaxcl.cl.ClException if the launch fails
      */
-    public ClEvent enqueueStrided(int vec, int local, io.github.softmaxcl.Precision precision, Features f, ClBuffer x,
+    public ClEvent enqueueStrided(int vec, int local, io.github.softmaxcl.ElementType precision, Features f, ClBuffer x,
             ClBuffer y, long outer, long k, long inner, ClBuffer mask, boolean profile) {
         String options = options(stridedOptions(vec, precision, f) + " -DSTRIP=" + STRIP, f);
         ClKernel kern = programs.kernel(FILE, options, "softmax_strided");
         kern.arg(0, x).arg(1, y).arg(2, outer).arg(3, k).arg(4, inner);
-        featureArgs(kern, 5, f, mask, 0, precision == io.github.softmaxcl.Precision.FLOAT64
+        featureArgs(kern, 5, f, mask, 0, precision == io.github.softmaxcl.ElementType.FLOAT64
                 && f.storage() == Features.Storage.NATIVE);
         long items = outer * ((inner + (long) vec * STRIP - 1) / ((long) vec * STRIP));
         // Few, wide work-items: keep at least a few work-groups per compute unit.
@@ -252,9 +252,9 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @return the events (the caller closes them), empty when not profiling
      * @throws io.github.softmaxcl.cl.ClException if a launch fails
      */
-    public List<ClEvent> enqueueSweep(int vec, io.github.softmaxcl.Precision precision, Features f, ClBuffer x,
+    public List<ClEvent> enqueueSweep(int vec, io.github.softmaxcl.ElementType precision, Features f, ClBuffer x,
             ClBuffer y, long outer, long k, long inner, ClBuffer mask, boolean profile) {
-        boolean dbl = precision == io.github.softmaxcl.Precision.FLOAT64 && f.storage() == Features.Storage.NATIVE;
+        boolean dbl = precision == io.github.softmaxcl.ElementType.FLOAT64 && f.storage() == Features.Storage.NATIVE;
         String options = options(stridedOptions(vec, precision, f), f);
         int chunks = sweepChunks(k);
         int bytes = dbl ? 8 : 4;
@@ -304,7 +304,7 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @param inner inner extent
      * @throws io.github.softmaxcl.cl.ClException if the launch fails
      */
-    public void enqueueBackward(int vec, int local, io.github.softmaxcl.Precision precision, Features f, ClBuffer y,
+    public void enqueueBackward(int vec, int local, io.github.softmaxcl.ElementType precision, Features f, ClBuffer y,
             ClBuffer dy, ClBuffer dx, long outer, long k, long inner) {
         String options = options(stridedOptions(vec, precision, f), f);
         boolean rowsLayout = inner == 1;
@@ -319,12 +319,12 @@ public final class SoftmaxLauncher implements AutoCloseable {
             items = outer * ((inner + vec - 1) / vec);
         }
         featureArgs(kern, rowsLayout ? 5 : 6, new Features(f.log(), f.scale(), false, false, f.storage()), null, 0,
-                precision == io.github.softmaxcl.Precision.FLOAT64 && f.storage() == Features.Storage.NATIVE);
+                precision == io.github.softmaxcl.ElementType.FLOAT64 && f.storage() == Features.Storage.NATIVE);
         kern.enqueue(queue, roundUp(items, local), local, false);
     }
 
-    private static String stridedOptions(int vec, io.github.softmaxcl.Precision precision, Features f) {
-        return "-DVEC=" + vec + (precision == io.github.softmaxcl.Precision.FLOAT64
+    private static String stridedOptions(int vec, io.github.softmaxcl.ElementType precision, Features f) {
+        return "-DVEC=" + vec + (precision == io.github.softmaxcl.ElementType.FLOAT64
                 && f.storage() == Features.Storage.NATIVE ? " -DUSE_DOUBLE" : "");
     }
 

@@ -7,7 +7,7 @@
  */
 package io.github.softmaxcl.kernel;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.device.DeviceInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,7 +91,7 @@ public final class Tuning {
      * @param tunables its parameters
      * @param gbps the measured kernel GB/s on the bucket's shape
      */
-    public record Entry(Bucket bucket, Precision precision, Variant variant, Tunables tunables, double gbps) {}
+    public record Entry(Bucket bucket, ElementType precision, Variant variant, Tunables tunables, double gbps) {}
 
     private final List<Entry> entries;
 
@@ -110,7 +110,7 @@ public final class Tuning {
      * @param precision precision
      * @return the tuned entry for this row length, or null
      */
-    public Entry lookup(long cols, Precision precision) {
+    public Entry lookup(long cols, ElementType precision) {
         Bucket b = Bucket.of(cols);
         Entry found = null;
         for (Entry e : entries) {
@@ -183,7 +183,7 @@ public final class Tuning {
         if (f.length != 6) {
             throw new IllegalArgumentException("bad entry '" + key + "=" + value + "'");
         }
-        return new Entry(Bucket.valueOf(k[1].toUpperCase(Locale.ROOT)), Precision.valueOf(k[0].toUpperCase(Locale.ROOT)),
+        return new Entry(Bucket.valueOf(k[1].toUpperCase(Locale.ROOT)), ElementType.valueOf(k[0].toUpperCase(Locale.ROOT)),
                 Variant.valueOf(f[0]), new Tunables(Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                         Integer.parseInt(f[3]), Long.parseLong(f[4])), Double.parseDouble(f[5]));
     }

@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.kernel;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.device.DeviceInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,11 +51,11 @@ public final class TuningSpace {
      * @param quick only the defaults, so a quick tuning run just picks the best variant
      * @return the candidates for that variant
      */
-    public static List<Tunables> candidates(Variant variant, Precision precision, boolean quick) {
+    public static List<Tunables> candidates(Variant variant, ElementType precision, boolean quick) {
         Axes a = FLOAT32.get(variant);
         List<Tunables> out = new ArrayList<>();
         for (int vec : a.vec()) {
-            int v = precision == Precision.FLOAT64 && vec > 2 ? vec / 2 : vec;
+            int v = precision == ElementType.FLOAT64 && vec > 2 ? vec / 2 : vec;
             for (int local : a.local()) {
                 for (int wg : a.wg()) {
                     for (long grain : a.grain()) {

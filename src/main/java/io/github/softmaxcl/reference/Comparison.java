@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.reference;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 
 /**
  * The outcome of comparing one device output with the reference.
@@ -49,9 +49,9 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
      * @return the comparison
      */
     public static Comparison of(Values input, Values device, Values reference, long rows, long cols,
-            Precision precision) {
+            ElementType precision) {
         return of(device, reference, rows, cols, Tolerance.Kind.SOFTMAX,
-                precision == Precision.FLOAT32 ? Tolerance.Format.FLOAT32 : Tolerance.Format.FLOAT64,
+                precision,
                 i -> input.get(i) == Double.NEGATIVE_INFINITY);
     }
 
@@ -68,7 +68,7 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
      * @return the comparison
      */
     public static Comparison of(Values device, Values reference, long rows, long cols, Tolerance.Kind kind,
-            Tolerance.Format format, java.util.function.LongPredicate masked) {
+            ElementType format, java.util.function.LongPredicate masked) {
         Tolerance tol = Tolerance.of(format, kind);
         double maxAbs = 0;
         double maxRel = 0;
@@ -147,29 +147,19 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
     /**
      * @param d device value
      * @param ref reference value
-     * @param precision the device precision
-     * @return the number of representable values of that precision between {@code d} and {@code ref} rounded to it
-     */
-    static long ulps(double d, double ref, Precision precision) {
-        return ulps(d, ref, precision == Precision.FLOAT32 ? Tolerance.Format.FLOAT32 : Tolerance.Format.FLOAT64);
-    }
-
-    /**
-     * @param d device value
-     * @param ref reference value
      * @param format the device's element format
      * @return representable values of that format between the two (reference rounded to the format)
      */
-    static long ulps(double d, double ref, Tolerance.Format format) {
-        if (format == Tolerance.Format.FLOAT16) {
+    static long ulps(double d, double ref, ElementType format) {
+        if (format == ElementType.FLOAT16) {
             return Math.abs(ordered16(io.github.softmaxcl.npy.Float16.fromFloat((float) d))
                     - ordered16(io.github.softmaxcl.npy.Float16.fromFloat((float) ref)));
         }
-        if (format == Tolerance.Format.BFLOAT16) {
+        if (format == ElementType.BFLOAT16) {
             return Math.abs(ordered(Float.floatToRawIntBits((float) d) >> 16 << 16)
                     - ordered(Float.floatToRawIntBits((float) ref) >> 16 << 16)) >> 16;
         }
-        if (format == Tolerance.Format.FLOAT32) {
+        if (format == ElementType.FLOAT32) {
             long a = ordered(Float.floatToRawIntBits((float) d));
             long b = ordered(Float.floatToRawIntBits((float) ref));
             return Math.abs(a - b);

@@ -6,7 +6,7 @@
 package io.github.softmaxcl.reference;
 
 import io.github.softmaxcl.MaskedRows;
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxOptions;
 
 /** Double-precision oracle for the softmax family. */
@@ -23,7 +23,7 @@ public final class ReferenceFamily {
      * @param compute the device's computing precision
      * @return the scaled logits
      */
-    public static double[] scaled(double[] x, SoftmaxOptions options, Precision compute) {
+    public static double[] scaled(double[] x, SoftmaxOptions options, ElementType compute) {
         if (options.temperature() == 1.0) {
             return x;
         }
@@ -31,7 +31,7 @@ public final class ReferenceFamily {
         double[] out = new double[x.length];
         float sf = (float) s;
         for (int i = 0; i < x.length; i++) {
-            out[i] = compute == Precision.FLOAT64 ? x[i] * s : (double) ((float) x[i] * sf);
+            out[i] = compute == ElementType.FLOAT64 ? x[i] * s : (double) ((float) x[i] * sf);
         }
         return out;
     }

@@ -6,7 +6,7 @@
  */
 package io.github.softmaxcl.reference;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 
 /**
  * Tolerances for comparing a device result with the double-precision reference.
@@ -32,17 +32,6 @@ public record Tolerance(double abs, double rel, double relFloor, double rowSum) 
         GRADIENT
     }
 
-    /** Element formats that tolerances and ULP distances are stated for. */
-    public enum Format {
-        /** IEEE binary32. */
-        FLOAT32,
-        /** IEEE binary64. */
-        FLOAT64,
-        /** IEEE binary16 storage, float32 arithmetic. */
-        FLOAT16,
-        /** bfloat16 storage, float32 arithmetic. */
-        BFLOAT16
-    }
 
     private static final double NO_ROW_CHECK = Double.POSITIVE_INFINITY;
 
@@ -65,7 +54,7 @@ public record Tolerance(double abs, double rel, double relFloor, double rowSum) 
      * @param kind what is compared
      * @return the tolerance
      */
-    public static Tolerance of(Format format, Kind kind) {
+    public static Tolerance of(ElementType format, Kind kind) {
         return switch (kind) {
             case SOFTMAX -> switch (format) {
                 case FLOAT32 -> FLOAT32;
@@ -89,11 +78,11 @@ public record Tolerance(double abs, double rel, double relFloor, double rowSum) 
     }
 
     /**
-     * @param precision the device precision
-     * @return its stated tolerance
+     * @param type the device's element type
+     * @return its stated softmax tolerance
      */
-    public static Tolerance of(Precision precision) {
-        return precision == Precision.FLOAT32 ? FLOAT32 : FLOAT64;
+    public static Tolerance of(ElementType type) {
+        return of(type, Kind.SOFTMAX);
     }
 
     /**

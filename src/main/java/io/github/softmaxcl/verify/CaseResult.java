@@ -4,7 +4,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.reference.Comparison;
 
 /**
@@ -19,7 +19,7 @@ import io.github.softmaxcl.reference.Comparison;
  * @param detail first failing element, the exception message, or the skip reason; empty if none
  * @param deviceMillis wall time of the backend call in milliseconds (0 when it did not run)
  */
-public record CaseResult(String caseName, int rows, int cols, Precision precision, String device, String variant,
+public record CaseResult(String caseName, int rows, int cols, ElementType precision, String device, String variant,
         Status status, Comparison comparison, String detail, double deviceMillis) {
 
     /** Outcome of a case. */

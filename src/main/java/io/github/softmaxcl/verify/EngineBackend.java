@@ -6,7 +6,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.kernel.Variant;
@@ -70,7 +70,7 @@ public final class EngineBackend implements SoftmaxBackend {
     }
 
     @Override
-    public String cannotRun(long rows, long cols, Precision precision) {
+    public String cannotRun(long rows, long cols, ElementType precision) {
         try {
             engine.plan(rows, cols, precision);
             return null;

@@ -11,7 +11,7 @@ import io.github.softmaxcl.SoftmaxOptions;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.ReferenceFamily;
-import io.github.softmaxcl.reference.Tolerance.Format;
+import io.github.softmaxcl.ElementType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
  * @param mask none, FULL (the array's shape, some rows entirely masked) or ROW (one row, broadcast)
  * @param gradient check the gradient instead of the forward result
  */
-public record FamilyCase(String name, long[] shape, int axis, Format format, SoftmaxOptions options, MaskKind mask,
+public record FamilyCase(String name, long[] shape, int axis, ElementType format, SoftmaxOptions options, MaskKind mask,
         boolean gradient) {
 
     /** Which mask a case uses. */
@@ -43,7 +43,7 @@ public record FamilyCase(String name, long[] shape, int axis, Format format, Sof
         long[] rows = quick ? new long[] {48, 300} : new long[] {200, 1500};
         long[] nd = quick ? new long[] {6, 40, 33} : new long[] {16, 300, 65};
         SoftmaxOptions s = SoftmaxOptions.SOFTMAX;
-        for (Format f : Format.values()) {
+        for (ElementType f : ElementType.values()) {
             String p = f.name().toLowerCase(Locale.ROOT) + " ";
             out.add(new FamilyCase(p + "softmax", rows, -1, f, s, MaskKind.NONE, false));
             out.add(new FamilyCase(p + "log-softmax", rows, -1, f, SoftmaxOptions.LOG_SOFTMAX, MaskKind.NONE, false));

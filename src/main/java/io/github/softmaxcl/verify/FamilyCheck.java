@@ -6,14 +6,14 @@
 package io.github.softmaxcl.verify;
 
 import io.github.softmaxcl.HalfFormat;
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.SoftmaxOptions;
 import io.github.softmaxcl.npy.Float16;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.ReferenceFamily;
 import io.github.softmaxcl.reference.Tolerance;
-import io.github.softmaxcl.reference.Tolerance.Format;
+import io.github.softmaxcl.ElementType;
 
 /** Device-vs-reference checks for the softmax family. */
 public final class FamilyCheck {
@@ -24,7 +24,7 @@ public final class FamilyCheck {
      * @param f a format
      * @return the values rounded to the format, as doubles (what the device and the reference both see)
      */
-    public static double[] rounded(double[] x, Format f) {
+    public static double[] rounded(double[] x, ElementType f) {
         double[] r = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             r[i] = switch (f) {
@@ -47,18 +47,18 @@ public final class FamilyCheck {
         return ((u + 0x7FFF + ((u >>> 16) & 1)) >>> 16) & 0xFFFF;
     }
 
-    static short[] bits(double[] x, Format f) {
+    static short[] bits(double[] x, ElementType f) {
         short[] b = new short[x.length];
         for (int i = 0; i < x.length; i++) {
-            b[i] = f == Format.FLOAT16 ? Float16.fromFloat((float) x[i]) : (short) bf16(x[i]);
+            b[i] = f == ElementType.FLOAT16 ? Float16.fromFloat((float) x[i]) : (short) bf16(x[i]);
         }
         return b;
     }
 
-    static double[] fromBits(short[] b, Format f) {
+    static double[] fromBits(short[] b, ElementType f) {
         double[] d = new double[b.length];
         for (int i = 0; i < b.length; i++) {
-            d[i] = f == Format.FLOAT16 ? Float16.toFloat(b[i]) : Float.intBitsToFloat((b[i] & 0xFFFF) << 16);
+            d[i] = f == ElementType.FLOAT16 ? Float16.toFloat(b[i]) : Float.intBitsToFloat((b[i] & 0xFFFF) << 16);
         }
         return d;
     }
@@ -67,12 +67,12 @@ public final class FamilyCheck {
      * @param f a format
      * @return the precision the device computes in for it
      */
-    public static Precision compute(Format f) {
-        return f == Format.FLOAT64 ? Precision.FLOAT64 : Precision.FLOAT32;
+    public static ElementType compute(ElementType f) {
+        return f == ElementType.FLOAT64 ? ElementType.FLOAT64 : ElementType.FLOAT32;
     }
 
-    private static HalfFormat half(Format f) {
-        return f == Format.FLOAT16 ? HalfFormat.FLOAT16 : HalfFormat.BFLOAT16;
+    private static HalfFormat half(ElementType f) {
+        return f == ElementType.FLOAT16 ? HalfFormat.FLOAT16 : HalfFormat.BFLOAT16;
     }
 
     private static float[] toFloats(double[] x) {
@@ -103,7 +103,7 @@ public final class FamilyCheck {
      * @param mask null, full or broadcast mask
      * @return the device output as doubles
      */
-    public static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, Format f, SoftmaxOptions o,
+    public static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, ElementType f, SoftmaxOptions o,
             byte[] mask) {
         switch (f) {
             case FLOAT64: {
@@ -136,7 +136,7 @@ public final class FamilyCheck {
      * @param o log form and temperature
      * @return dx as doubles
      */
-    public static double[] backward(SoftmaxEngine e, double[] y, double[] dy, long[] shape, int axis, Format f,
+    public static double[] backward(SoftmaxEngine e, double[] y, double[] dy, long[] shape, int axis, ElementType f,
             SoftmaxOptions o) {
         switch (f) {
             case FLOAT64: {
@@ -169,7 +169,7 @@ public final class FamilyCheck {
      * @param mask the mask, or null
      * @return the comparison
      */
-    public static Comparison compareForward(double[] x, double[] device, long[] shape, int axis, Format f,
+    public static Comparison compareForward(double[] x, double[] device, long[] shape, int axis, ElementType f,
             SoftmaxOptions o, byte[] mask) {
         double[] ref = ReferenceFamily.forward(ReferenceFamily.scaled(x, o, compute(f)), shape, axis, o, mask);
         long[] d = ReferenceFamily.dims(shape, axis);
@@ -197,7 +197,7 @@ public final class FamilyCheck {
      * @param o log form and temperature
      * @return the comparison
      */
-    public static Comparison compareBackward(double[] y, double[] dy, double[] dx, long[] shape, int axis, Format f,
+    public static Comparison compareBackward(double[] y, double[] dy, double[] dx, long[] shape, int axis, ElementType f,
             SoftmaxOptions o) {
         double[] ref = ReferenceFamily.backward(y, dy, shape, axis, o);
         long[] d = ReferenceFamily.dims(shape, axis);

@@ -6,7 +6,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.npy.NpyDType;
 import io.github.softmaxcl.npy.NpyFormatException;
 import io.github.softmaxcl.npy.NpyHeader;
@@ -43,7 +43,7 @@ public record FileSample(VerifyCase verifyCase, double[] result) {
         try (NpyReader in = NpyReader.open(input);
                 NpyReader res = resultFile == null ? null : NpyReader.open(resultFile)) {
             NpyHeader h = in.header();
-            Precision precision = precisionOf(input, h.dtype());
+            ElementType precision = precisionOf(input, h.dtype());
             if (res != null && (res.header().dtype() != h.dtype()
                     || !Arrays.equals(res.header().shape(), h.shape()))) {
                 throw new NpyFormatException(resultFile, "shape " + res.header().shapeString() + " "
@@ -93,10 +93,10 @@ public record FileSample(VerifyCase verifyCase, double[] result) {
      * @return the precision softmax runs in for that dtype
      * @throws NpyFormatException for float16 and bool, which are not supported
      */
-    public static Precision precisionOf(Path file, NpyDType dtype) throws NpyFormatException {
+    public static ElementType precisionOf(Path file, NpyDType dtype) throws NpyFormatException {
         return switch (dtype) {
-            case FLOAT32 -> Precision.FLOAT32;
-            case FLOAT64 -> Precision.FLOAT64;
+            case FLOAT32 -> ElementType.FLOAT32;
+            case FLOAT64 -> ElementType.FLOAT64;
             case FLOAT16 -> throw new NpyFormatException(file,
                     "float16 input is not supported yet; convert it with numpy: a.astype(np.float32)");
             default -> throw new NpyFormatException(file, "dtype " + dtype + " is not a float array; softmax needs"
@@ -133,7 +133,7 @@ public record FileSample(VerifyCase verifyCase, double[] result) {
             }
 
             @Override
-            public String cannotRun(long rows, long cols, Precision precision) {
+            public String cannotRun(long rows, long cols, ElementType precision) {
                 return null;
             }
 

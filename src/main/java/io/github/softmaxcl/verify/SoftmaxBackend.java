@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 
 /** Something that computes row-wise softmax and can be compared with the CPU reference. */
 public interface SoftmaxBackend extends AutoCloseable {
@@ -26,7 +26,7 @@ public interface SoftmaxBackend extends AutoCloseable {
      * @param precision element type
      * @return null if it can, else the reason it cannot (shown as a skip)
      */
-    String cannotRun(long rows, long cols, Precision precision);
+    String cannotRun(long rows, long cols, ElementType precision);
 
     /**
      * @param x row-major logits

@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.ReferenceSoftmax;
 import java.io.PrintWriter;
@@ -39,7 +39,7 @@ public final class Verifier {
         }
         out.printf("device %s%n", backends.get(0).device());
         boolean fp64 = backends.stream().anyMatch(SoftmaxBackend::supportsFloat64);
-        if (!fp64 && cases.stream().anyMatch(c -> c.precision() == Precision.FLOAT64)) {
+        if (!fp64 && cases.stream().anyMatch(c -> c.precision() == ElementType.FLOAT64)) {
             out.println("skipped: device has no fp64 (cl_khr_fp64); float64 cases are not run");
         }
         out.printf(ROW_FORMAT, "case", "variant", "prec", "max abs", "max rel", "max ulp", "|sum-1|", "non-finite",
@@ -74,10 +74,10 @@ public final class Verifier {
                 if (!(b instanceof EngineBackend eb)) {
                     continue;
                 }
-                Precision p = FamilyCheck.compute(c.format());
+                ElementType p = FamilyCheck.compute(c.format());
                 String name = c.name() + " " + c.shapeText();
                 int cols = (int) c.shape()[c.axis() < 0 ? c.shape().length + c.axis() : c.axis()];
-                String skip = p == Precision.FLOAT64 && !b.supportsFloat64() ? "device has no fp64"
+                String skip = p == ElementType.FLOAT64 && !b.supportsFloat64() ? "device has no fp64"
                         : once ? null : b.cannotRun(1, cols, p);
                 CaseResult r;
                 if (skip != null) {
@@ -108,7 +108,7 @@ public final class Verifier {
 
     private List<CaseResult> runCase(VerifyCase c, List<SoftmaxBackend> backends) {
         List<CaseResult> results = new ArrayList<>();
-        boolean f32 = c.precision() == Precision.FLOAT32;
+        boolean f32 = c.precision() == ElementType.FLOAT32;
         double[] x = null;
         float[] xf = null;
         double[] ref = null;
@@ -171,7 +171,7 @@ public final class Verifier {
     }
 
     private void print(CaseResult r) {
-        String prec = r.precision() == Precision.FLOAT32 ? "f32" : "f64";
+        String prec = r.precision() == ElementType.FLOAT32 ? "f32" : "f64";
         Comparison c = r.comparison();
         if (c == null) {
             out.printf(ROW_FORMAT, r.caseName(), r.variant(), prec, "-", "-", "-", "-", "-", "-",
@@ -202,7 +202,7 @@ public final class Verifier {
         out.printf("%d passed, %d failed, %d skipped (variant cannot run the shape, or no fp64)%n", pass,
                 failed.size(), skipped);
         for (CaseResult r : failed) {
-            out.printf("FAILED: %s %s %s on %s%s%n", r.caseName(), r.precision() == Precision.FLOAT32 ? "f32" : "f64",
+            out.printf("FAILED: %s %s %s on %s%s%n", r.caseName(), r.precision() == ElementType.FLOAT32 ? "f32" : "f64",
                     r.variant(), r.device(), r.comparison() == null ? ": " + r.detail() : "");
         }
     }

@@ -6,7 +6,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.Inputs.Pattern;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * @param logits supplies the row-major logits as doubles (for float32 cases every value must be a
  *     float, so that narrowing is exact, or the rounding is the intended input); called once per run
  */
-public record VerifyCase(String name, int rows, int cols, Precision precision, Supplier<double[]> logits) {
+public record VerifyCase(String name, int rows, int cols, ElementType precision, Supplier<double[]> logits) {
     /** Seed of the built-in suite: fixed, so a failure can be re-run exactly. */
     public static final long SEED = 20240917L;
 
@@ -35,7 +35,7 @@ public record VerifyCase(String name, int rows, int cols, Precision precision, S
      * @param precision precision
      * @return a generated case named after its pattern and shape
      */
-    public static VerifyCase generated(Pattern pattern, int rows, int cols, Precision precision) {
+    public static VerifyCase generated(Pattern pattern, int rows, int cols, ElementType precision) {
         String name = pattern.name().toLowerCase(Locale.ROOT) + " " + rows + "x" + cols;
         long seed = SEED ^ ((long) pattern.ordinal() << 40) ^ ((long) rows << 20) ^ cols;
         return new VerifyCase(name, rows, cols, precision, () -> Inputs.doubles(pattern, rows, cols, seed));
@@ -49,7 +49,7 @@ public record VerifyCase(String name, int rows, int cols, Precision precision, S
      */
     public static List<VerifyCase> suite(boolean quick) {
         List<VerifyCase> out = new ArrayList<>();
-        for (Precision p : Precision.values()) {
+        for (ElementType p : ElementType.values()) {
             for (Pattern pattern : Pattern.values()) {
                 out.add(generated(pattern, quick ? 16 : 64, quick ? 1000 : 3000, p));
             }

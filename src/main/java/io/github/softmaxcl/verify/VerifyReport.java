@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.reference.Comparison;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +30,7 @@ public final class VerifyReport {
             m.put("case", r.caseName());
             m.put("rows", r.rows());
             m.put("cols", r.cols());
-            m.put("precision", r.precision() == Precision.FLOAT32 ? "float32" : "float64");
+            m.put("precision", r.precision() == ElementType.FLOAT32 ? "float32" : "float64");
             m.put("device", r.device());
             m.put("variant", r.variant());
             m.put("status", r.status().name());

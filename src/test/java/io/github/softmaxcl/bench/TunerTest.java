@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.kernel.Tunables;
 import io.github.softmaxcl.kernel.Tuning;
@@ -49,7 +49,7 @@ class TunerTest {
     void quickTuningPicksACorrectWinnerThatTheNextEngineUses() throws Exception {
         Tuning.Entry entry;
         try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
-            Tuner.Result r = new Tuner(engine, true, null).tune(Bucket.SHORT, Precision.FLOAT32);
+            Tuner.Result r = new Tuner(engine, true, null).tune(Bucket.SHORT, ElementType.FLOAT32);
             assertTrue(r.tried() >= 3, "every applicable variant is timed: " + r);
             assertEquals(0, r.rejected(), "the shipped variants are all correct");
             assertTrue(r.entry().gbps() > 0);
@@ -58,16 +58,16 @@ class TunerTest {
             assertTrue(Files.readString(file).contains("float32.short=" + entry.variant()), Files.readString(file));
         }
         try (SoftmaxEngine tuned = SoftmaxEngine.create()) {
-            Tuning.Entry loaded = tuned.tuning().lookup(10, Precision.FLOAT32);
+            Tuning.Entry loaded = tuned.tuning().lookup(10, ElementType.FLOAT32);
             assertEquals(entry.variant(), loaded.variant());
             assertEquals(entry.tunables(), loaded.tunables());
             assertEquals(entry.gbps(), loaded.gbps(), 0.01); // stored with two decimals
-            assertEquals(entry.variant(), tuned.plan(12345, 10, Precision.FLOAT32).variant());
+            assertEquals(entry.variant(), tuned.plan(12345, 10, ElementType.FLOAT32).variant());
             float[] x = Inputs.floats(Inputs.Pattern.ADVERSARIAL, 999, 10, 3);
             float[] y = tuned.softmax(x, 999, 10);
             double[] ref = ReferenceSoftmax.softmax(x, 999, 10);
             assertTrue(Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], 999, 10,
-                    Precision.FLOAT32).passed());
+                    ElementType.FLOAT32).passed());
         }
     }
 
@@ -75,14 +75,14 @@ class TunerTest {
     void tunedEntryThatCannotRunALengthFallsBackToDefaults() throws Exception {
         try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
             // REGISTERS with work-groups of 128 holds at most 2048 elements: the LONG bucket reaches 16384.
-            new Tuning(List.of(new Tuning.Entry(Bucket.LONG, Precision.FLOAT32, Variant.REGISTERS,
+            new Tuning(List.of(new Tuning.Entry(Bucket.LONG, ElementType.FLOAT32, Variant.REGISTERS,
                     new Tunables(0, 0, 128, 0), 1.0))).save(engine.device());
         }
         try (SoftmaxEngine tuned = SoftmaxEngine.create()) {
-            assertEquals(Variant.REGISTERS, tuned.plan(10, 1500, Precision.FLOAT32).variant());
-            assertEquals(128, tuned.plan(10, 1500, Precision.FLOAT32).wg());
-            assertNotNull(tuned.plan(10, 16000, Precision.FLOAT32));
-            assertTrue(tuned.plan(10, 16000, Precision.FLOAT32).variant() != Variant.REGISTERS);
+            assertEquals(Variant.REGISTERS, tuned.plan(10, 1500, ElementType.FLOAT32).variant());
+            assertEquals(128, tuned.plan(10, 1500, ElementType.FLOAT32).wg());
+            assertNotNull(tuned.plan(10, 16000, ElementType.FLOAT32));
+            assertTrue(tuned.plan(10, 16000, ElementType.FLOAT32).variant() != Variant.REGISTERS);
         }
     }
 

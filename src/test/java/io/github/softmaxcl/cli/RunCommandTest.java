@@ -149,9 +149,9 @@ class RunCommandTest {
         double[] x = Inputs.doubles(Inputs.Pattern.ADVERSARIAL, 1, n, n);
         Path in = dir.resolve("fam-in.npy");
         Path maskFile = dir.resolve("fam-mask.npy");
-        io.github.softmaxcl.reference.Tolerance.Format format;
+        io.github.softmaxcl.ElementType format;
         if (dtype == NpyDType.FLOAT16) {
-            format = io.github.softmaxcl.reference.Tolerance.Format.FLOAT16;
+            format = io.github.softmaxcl.ElementType.FLOAT16;
             try (NpyWriter w = NpyWriter.create(in, NpyDType.FLOAT16, shape)) {
                 ByteBuffer b = ByteBuffer.allocate(2 * n).order(java.nio.ByteOrder.nativeOrder());
                 for (int i = 0; i < n; i++) {
@@ -163,7 +163,7 @@ class RunCommandTest {
                 w.commit();
             }
         } else {
-            format = io.github.softmaxcl.reference.Tolerance.Format.FLOAT32;
+            format = io.github.softmaxcl.ElementType.FLOAT32;
             float[] xf = new float[n];
             for (int i = 0; i < n; i++) {
                 xf[i] = (float) x[i];
@@ -198,7 +198,7 @@ class RunCommandTest {
             y = rd.readAllDoubles();
         }
         double[] ref = io.github.softmaxcl.reference.ReferenceFamily.forward(
-                io.github.softmaxcl.reference.ReferenceFamily.scaled(x, o, io.github.softmaxcl.Precision.FLOAT32),
+                io.github.softmaxcl.reference.ReferenceFamily.scaled(x, o, io.github.softmaxcl.ElementType.FLOAT32),
                 shape, axis, o, maskBytes);
         long[] d = io.github.softmaxcl.reference.ReferenceFamily.dims(shape, axis);
         double[] dr = io.github.softmaxcl.reference.ReferenceFamily.toRows(y, shape, axis);

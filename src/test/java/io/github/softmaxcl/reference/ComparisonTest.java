@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import org.junit.jupiter.api.Test;
 
 class ComparisonTest {
-    private static Comparison compare(double[] in, double[] dev, int rows, int cols, Precision p) {
+    private static Comparison compare(double[] in, double[] dev, int rows, int cols, ElementType p) {
         double[] ref = ReferenceSoftmax.softmax(in, rows, cols);
         return Comparison.of(i -> in[(int) i], i -> dev[(int) i], i -> ref[(int) i], rows, cols, p);
     }
@@ -21,7 +21,7 @@ class ComparisonTest {
     @Test
     void exactResultPasses() {
         double[] in = {1, 2, 3, 4};
-        Comparison c = compare(in, ReferenceSoftmax.softmax(in, 2, 2), 2, 2, Precision.FLOAT64);
+        Comparison c = compare(in, ReferenceSoftmax.softmax(in, 2, 2), 2, 2, ElementType.FLOAT64);
         assertTrue(c.passed(), c.toString());
         assertEquals(0, c.maxUlp());
     }
@@ -31,7 +31,7 @@ class ComparisonTest {
         double[] in = {1, 2, 3};
         double[] dev = ReferenceSoftmax.softmax(in, 1, 3);
         dev[1] += 1e-5; // 1e-5 absolute: above float32's 1e-6 abs and 2e-5 rel of ~0.24
-        Comparison c = compare(in, dev, 1, 3, Precision.FLOAT32);
+        Comparison c = compare(in, dev, 1, 3, ElementType.FLOAT32);
         assertFalse(c.passed());
         assertEquals(1, c.failures());
         assertTrue(c.firstFailure().contains("col 1"), c.firstFailure());
@@ -41,7 +41,7 @@ class ComparisonTest {
     void oneSidedNaNFails() {
         double[] in = {1, Double.NaN};
         double[] dev = {0.5, 0.5};
-        Comparison c = compare(in, dev, 1, 2, Precision.FLOAT32);
+        Comparison c = compare(in, dev, 1, 2, ElementType.FLOAT32);
         assertFalse(c.passed());
         assertEquals(2, c.nonFiniteMismatches());
     }
@@ -50,7 +50,7 @@ class ComparisonTest {
     void maskedEntryMustBeExactlyZero() {
         double[] in = {0, Double.NEGATIVE_INFINITY};
         double[] dev = {1, 1e-40}; // within 1e-6 absolute, but a mask must give exactly 0
-        Comparison c = compare(in, dev, 1, 2, Precision.FLOAT32);
+        Comparison c = compare(in, dev, 1, 2, ElementType.FLOAT32);
         assertFalse(c.passed());
         assertEquals(1, c.nonFiniteMismatches());
     }
@@ -61,15 +61,15 @@ class ComparisonTest {
         double[] in = new double[n];
         double[] dev = new double[n];
         java.util.Arrays.fill(dev, 0.01 + 5e-7); // each within 1e-6 absolute, the sum off by 5e-5
-        Comparison c = compare(in, dev, 1, n, Precision.FLOAT32);
+        Comparison c = compare(in, dev, 1, n, ElementType.FLOAT32);
         assertEquals(0, c.failures());
         assertFalse(c.passed(), c.toString());
     }
 
     @Test
     void ulpDistanceCountsRepresentableSteps() {
-        assertEquals(1, Comparison.ulps(Math.nextUp(1.0f), 1.0, Precision.FLOAT32));
-        assertEquals(2, Comparison.ulps(Math.nextUp(Math.nextUp(0.5)), 0.5, Precision.FLOAT64));
-        assertEquals(2, Comparison.ulps(Float.MIN_VALUE, -Float.MIN_VALUE, Precision.FLOAT32));
+        assertEquals(1, Comparison.ulps(Math.nextUp(1.0f), 1.0, ElementType.FLOAT32));
+        assertEquals(2, Comparison.ulps(Math.nextUp(Math.nextUp(0.5)), 0.5, ElementType.FLOAT64));
+        assertEquals(2, Comparison.ulps(Float.MIN_VALUE, -Float.MIN_VALUE, ElementType.FLOAT32));
     }
 }

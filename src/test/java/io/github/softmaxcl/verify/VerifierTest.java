@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.Devices;
 import io.github.softmaxcl.reference.Inputs.Pattern;
@@ -54,9 +54,9 @@ class VerifierTest {
     @Test
     void aKernelWithoutMaxSubtractionFailsAndTheFailingCasesAreNamed() {
         List<VerifyCase> cases = List.of(
-                VerifyCase.generated(Pattern.RANDOM, 16, 1000, Precision.FLOAT32),
-                VerifyCase.generated(Pattern.HUGE_SPREAD, 16, 1000, Precision.FLOAT32),
-                VerifyCase.generated(Pattern.ADVERSARIAL, 64, 33, Precision.FLOAT32));
+                VerifyCase.generated(Pattern.RANDOM, 16, 1000, ElementType.FLOAT32),
+                VerifyCase.generated(Pattern.HUGE_SPREAD, 16, 1000, ElementType.FLOAT32),
+                VerifyCase.generated(Pattern.ADVERSARIAL, 64, 33, ElementType.FLOAT32));
         List<CaseResult> results;
         try (WrongKernelBackend wrong = new WrongKernelBackend(Devices.select(null))) {
             results = verifier.run(cases, List.of(wrong));
@@ -76,8 +76,8 @@ class VerifierTest {
     void theJsonReportHasOneObjectPerCaseWithTheTableFields(@TempDir Path dir) throws Exception {
         List<CaseResult> results;
         try (WrongKernelBackend wrong = new WrongKernelBackend(Devices.select(null))) {
-            results = verifier.run(List.of(VerifyCase.generated(Pattern.HUGE_SPREAD, 4, 100, Precision.FLOAT32),
-                    VerifyCase.generated(Pattern.RANDOM, 4, 100, Precision.FLOAT64)), List.of(wrong));
+            results = verifier.run(List.of(VerifyCase.generated(Pattern.HUGE_SPREAD, 4, 100, ElementType.FLOAT32),
+                    VerifyCase.generated(Pattern.RANDOM, 4, 100, ElementType.FLOAT64)), List.of(wrong));
         }
         Path report = dir.resolve("report.json");
         VerifyReport.write(report, results);

@@ -5,7 +5,7 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.Precision;
+import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.cl.ClBuffer;
 import io.github.softmaxcl.cl.ClContext;
 import io.github.softmaxcl.cl.ClKernel;
@@ -59,8 +59,8 @@ public final class WrongKernelBackend implements SoftmaxBackend {
     }
 
     @Override
-    public String cannotRun(long rows, long cols, Precision precision) {
-        return precision == Precision.FLOAT32 ? null : "the wrong kernel is float32 only";
+    public String cannotRun(long rows, long cols, ElementType precision) {
+        return precision == ElementType.FLOAT32 ? null : "the wrong kernel is float32 only";
     }
 
     @Override
