@@ -28,6 +28,17 @@ public record Features(boolean log, double scale, boolean mask, boolean maskedZe
         BF16
     }
 
+    /** Interim: features stored natively. */
+    public Features(boolean log, double scale, boolean mask, boolean maskedZero) {
+        this(log, scale, mask, maskedZero, Storage.NATIVE);
+    }
+
+    /** Interim: storage of a 16-bit type. */
+    public Features storedAs(io.github.softmaxcl.ElementType t) {
+        return new Features(log, scale, mask, maskedZero, t == io.github.softmaxcl.ElementType.FLOAT16 ? Storage.HALF
+                : t == io.github.softmaxcl.ElementType.BFLOAT16 ? Storage.BF16 : Storage.NATIVE);
+    }
+
     /** @return whether a temperature multiplication is compiled in */
     public boolean scaled() {
         return scale != 1.0;

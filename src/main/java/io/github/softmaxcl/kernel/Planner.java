@@ -99,6 +99,10 @@ public final class Planner {
      */
     public static Plan plan(long rows, long cols, ElementType precision, DeviceInfo device, Variant forced,
             int forcedSplit, Tuning tuning) {
+        if (precision.isHalf()) {
+            Plan p = plan(rows, cols, ElementType.FLOAT32, device, forced, forcedSplit, tuning);
+            return new Plan(p.variant(), precision, p.wg(), p.items(), p.unroll(), p.split(), p.vec(), p.cols());
+        }
         if (forced != null) {
             return configure(forced, rows, cols, precision, device, forcedSplit, Tunables.DEFAULTS);
         }

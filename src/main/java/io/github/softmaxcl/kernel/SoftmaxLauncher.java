@@ -32,9 +32,53 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @param programs the program cache (not owned)
      */
     public SoftmaxLauncher(ClContext context, ClQueue queue, ProgramCache programs) {
+        this(context, queue, programs, null);
+    }
+
+    private final io.github.softmaxcl.device.DeviceInfo device;
+
+    /** Interim. */
+    public SoftmaxLauncher(ClContext context, ClQueue queue, ProgramCache programs,
+            io.github.softmaxcl.device.DeviceInfo device) {
         this.context = context;
         this.queue = queue;
         this.programs = programs;
+        this.device = device;
+    }
+
+    /** Interim. */
+    public void prepare(Plan plan, Features f) {
+        if (!plan.precision().isHalf()) {
+            prepare(plan);
+        }
+    }
+
+    private static Plan compute(Plan p) {
+        return p.precision().isHalf() ? new Plan(p.variant(), io.github.softmaxcl.ElementType.FLOAT32, p.wg(), p.items(),
+                p.unroll(), p.split(), p.vec(), p.cols()) : p;
+    }
+
+    /** Interim. */
+    public List<ClEvent> enqueueAxis(boolean sweep, io.github.softmaxcl.ElementType type, Features f, ClBuffer x,
+            ClBuffer y, long outer, long k, long inner, ClBuffer mask, boolean profile) {
+        io.github.softmaxcl.ElementType c = type.computeType();
+        Features g = f.storedAs(type);
+        if (sweep) {
+            return enqueueSweep(Planner.defaultVec(c), c, g, x, y, outer, k, inner, mask, profile);
+        }
+        int local = Planner.prefersVectors(device) ? 16 : 64;
+        List<ClEvent> l = new ArrayList<>();
+        add(l, enqueueStrided(Planner.defaultVec(c), local, c, g, x, y, outer, k, inner, mask, profile));
+        return l;
+    }
+
+    /** Interim. */
+    public List<ClEvent> enqueueBackward(io.github.softmaxcl.ElementType type, Features f, ClBuffer y, ClBuffer dy,
+            ClBuffer dx, long outer, long k, long inner, boolean profile) {
+        io.github.softmaxcl.ElementType c = type.computeType();
+        int local = Planner.prefersVectors(device) ? 16 : 64;
+        enqueueBackward(Planner.defaultVec(c), local, c, f.storedAs(type), y, dy, dx, outer, k, inner);
+        return new ArrayList<>();
     }
 
     /**
@@ -113,8 +157,10 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @return the kernel events (to be closed by the caller), or an empty list when not profiling
      * @throws io.github.softmaxcl.cl.ClException if a launch fails
      */
-    public List<ClEvent> enqueue(Plan plan, Features f, ClBuffer x, ClBuffer y, long rows, long cols, ClBuffer mask,
+    public List<ClEvent> enqueue(Plan plan0, Features f0, ClBuffer x, ClBuffer y, long rows, long cols, ClBuffer mask,
             long maskStride, boolean profile) {
+        Plan plan = compute(plan0);
+        Features f = f0.storedAs(plan0.precision());
         String options = options(plan.buildOptions(), f);
         boolean dbl = plan.precision() == io.github.softmaxcl.ElementType.FLOAT64 && f.storage() == Features.Storage.NATIVE;
         List<ClEvent> events = new ArrayList<>(2);
