@@ -59,7 +59,7 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
      * @throws SoftmaxException if the device fails
      */
     public void upload(HostTensor src) {
-        data.core().transfer(data, check(src, "src"), true);
+        data.transfer(check(src, "src"), true);
     }
 
     /**
@@ -74,7 +74,7 @@ public final class DeviceTensor implements Tensor, AutoCloseable {
         if (dst != null && dst.isReadOnly()) {
             throw new IllegalArgumentException("dst is read-only");
         }
-        data.core().transfer(data, check(dst, "dst"), false);
+        data.transfer(check(dst, "dst"), false);
     }
 
     private io.github.softmaxcl.exec.HostData check(HostTensor h, String name) {

@@ -7,7 +7,10 @@ package io.github.softmaxcl.exec;
 
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.cl.ClBuffer;
+import io.github.softmaxcl.cl.ClQueue;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.jocl.Pointer;
 
 /** A device-resident tensor's buffer and description. */
 public final class DeviceData implements Operand, AutoCloseable {
@@ -59,6 +62,41 @@ public final class DeviceData implements Operand, AutoCloseable {
             throw new IllegalStateException(this + " is closed");
         }
         return buffer;
+    }
+
+    /**
+     * Copies host data into this tensor ({@code toDevice}) or this tensor into host data.
+     *
+     * @param h host data with the same element count
+     * @param toDevice direction
+     * @throws IllegalStateException if this tensor or its engine is closed
+     * @throws io.github.softmaxcl.cl.ClException if the transfer fails
+     */
+    public void transfer(HostData h, boolean toDevice) {
+        core.lock().lock();
+        try {
+            core.ensureOpen();
+            ClBuffer b = buffer();
+            if (elements == 0) {
+                return;
+            }
+            ClQueue q = core.lanes(1)[0].queue();
+            Pointer p = h.pointer();
+            ByteBuffer stage = p == null ? core.pool().host("transfer", bytes()) : null;
+            if (toDevice) {
+                if (stage != null) {
+                    h.copyOut(0, (int) elements, stage);
+                }
+                b.write(q, 0, bytes(), p != null ? p : Pointer.to(stage));
+            } else {
+                b.read(q, 0, bytes(), p != null ? p : Pointer.to(stage));
+                if (stage != null) {
+                    h.copyIn(stage, 0, (int) elements);
+                }
+            }
+        } finally {
+            core.lock().unlock();
+        }
     }
 
     /** @return whether the buffer was released */

@@ -339,42 +339,7 @@ public final class EngineCore implements AutoCloseable {
         live.remove(d);
     }
 
-    /**
-     * Copies host data to or from a device tensor of the same element count.
-     *
-     * @param d the device tensor
-     * @param h host data
-     * @param toDevice direction
-     * @throws io.github.softmaxcl.cl.ClException if the transfer fails
-     */
-    public void transfer(DeviceData d, HostData h, boolean toDevice) {
-        lock.lock();
-        try {
-            ensureOpen();
-            ClBuffer b = d.buffer();
-            if (d.elements() == 0) {
-                return;
-            }
-            ClQueue q = lanes[0].queue();
-            org.jocl.Pointer p = h.pointer();
-            java.nio.ByteBuffer stage = p == null ? pool.host("transfer", d.bytes()) : null;
-            if (toDevice) {
-                if (stage != null) {
-                    h.copyOut(0, (int) d.elements(), stage);
-                }
-                b.write(q, 0, d.bytes(), p != null ? p : org.jocl.Pointer.to(stage));
-            } else {
-                b.read(q, 0, d.bytes(), p != null ? p : org.jocl.Pointer.to(stage));
-                if (stage != null) {
-                    h.copyIn(stage, 0, (int) d.elements());
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("SoftmaxEngine is closed");
         }
