@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 class ModuleTest {
     @Test
     void theModuleExportsOnlyTheApiPackage() throws Exception {
-        try (InputStream in = ModuleTest.class.getResourceAsStream("/module-info.class")) {
+        java.nio.file.Path classes = java.nio.file.Path.of(
+                SoftmaxEngine.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (InputStream in = java.nio.file.Files.newInputStream(classes.resolve("module-info.class"))) {
             ModuleDescriptor d = ModuleDescriptor.read(in);
             assertEquals("io.github.softmaxcl", d.name());
             Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source)
