@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
-import java.util.Arrays;
 import org.jocl.Pointer;
 
 /** Host memory holding {@code elements} elements of {@code elementBytes} bytes each. */
@@ -206,32 +205,14 @@ public final class HostData implements Operand {
 
     /** Fills every element with NaN, so that a failed call never leaves a half-written output. */
     public void fillNaN() {
-        if (array instanceof float[] a) {
-            Arrays.fill(a, Float.NaN);
-        } else if (array instanceof double[] a) {
-            Arrays.fill(a, Double.NaN);
-        } else if (array instanceof short[] a) {
-            Arrays.fill(a, halfNaN);
-        } else if (buffer instanceof FloatBuffer b) {
-            for (int i = 0; i < elements; i++) {
-                b.put(i, Float.NaN);
-            }
-        } else if (buffer instanceof DoubleBuffer b) {
-            for (int i = 0; i < elements; i++) {
-                b.put(i, Double.NaN);
-            }
-        } else if (buffer instanceof ShortBuffer b) {
-            for (int i = 0; i < elements; i++) {
-                b.put(i, halfNaN);
-            }
-        } else if (buffer instanceof ByteBuffer b) {
-            for (int i = 0; i < elements; i++) {
-                switch (elementBytes) {
-                    case 4 -> b.putFloat(i * 4, Float.NaN);
-                    case 8 -> b.putDouble(i * 8, Double.NaN);
-                    default -> b.putShort(i * 2, halfNaN);
-                }
+        ByteBuffer nan = ByteBuffer.allocate(Math.toIntExact(elements * elementBytes)).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < elements; i++) {
+            switch (elementBytes) {
+                case 4 -> nan.putFloat(Float.NaN);
+                case 8 -> nan.putDouble(Double.NaN);
+                default -> nan.putShort(halfNaN);
             }
         }
+        copyIn(nan, 0, (int) elements);
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.exec.EngineCore;
 import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.kernel.Tunables;
 import io.github.softmaxcl.kernel.Tuning;
@@ -49,7 +50,8 @@ class TunerTest {
     @Test
     void quickTuningPicksACorrectWinnerThatTheNextEngineUses() throws Exception {
         Tuning.Entry entry;
-        try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build(); var core = Internals.core(engine)) {
+        try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
+            EngineCore core = Internals.core(engine);
             Tuner.Result r = new Tuner(engine, true, null).tune(Bucket.SHORT, ElementType.FLOAT32);
             assertTrue(r.tried() >= 3, "every applicable variant is timed: " + r);
             assertEquals(0, r.rejected(), "the shipped variants are all correct");
@@ -58,7 +60,8 @@ class TunerTest {
             Path file = new Tuning(List.of(entry)).save(core.device());
             assertTrue(Files.readString(file).contains("float32.short=" + entry.variant()), Files.readString(file));
         }
-        try (SoftmaxEngine tuned0 = SoftmaxEngine.create(); var tuned = Internals.core(tuned0)) {
+        try (SoftmaxEngine tuned0 = SoftmaxEngine.create()) {
+            EngineCore tuned = Internals.core(tuned0);
             Tuning.Entry loaded = tuned.tuning().lookup(10, ElementType.FLOAT32);
             assertEquals(entry.variant(), loaded.variant());
             assertEquals(entry.tunables(), loaded.tunables());
@@ -74,12 +77,14 @@ class TunerTest {
 
     @Test
     void tunedEntryThatCannotRunALengthFallsBackToDefaults() throws Exception {
-        try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build(); var core = Internals.core(engine)) {
+        try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
+            EngineCore core = Internals.core(engine);
             // REGISTERS with work-groups of 128 holds at most 2048 elements: the LONG bucket reaches 16384.
             new Tuning(List.of(new Tuning.Entry(Bucket.LONG, ElementType.FLOAT32, Variant.REGISTERS,
                     new Tunables(0, 0, 128, 0), 1.0))).save(core.device());
         }
-        try (SoftmaxEngine tuned0 = SoftmaxEngine.create(); var tuned = Internals.core(tuned0)) {
+        try (SoftmaxEngine tuned0 = SoftmaxEngine.create()) {
+            EngineCore tuned = Internals.core(tuned0);
             assertEquals(Variant.REGISTERS, tuned.plan(10, 1500, ElementType.FLOAT32).variant());
             assertEquals(128, tuned.plan(10, 1500, ElementType.FLOAT32).wg());
             assertNotNull(tuned.plan(10, 16000, ElementType.FLOAT32));
@@ -89,7 +94,8 @@ class TunerTest {
 
     @Test
     void damagedCacheIsIgnored() throws Exception {
-        try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build(); var core = Internals.core(engine)) {
+        try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
+            EngineCore core = Internals.core(engine);
             Path file = Tuning.cacheFile(core.device());
             Files.createDirectories(file.getParent());
             Files.writeString(file, "float32.short=NO_SUCH_VARIANT 1 2\n");
