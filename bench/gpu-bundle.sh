@@ -9,8 +9,8 @@
 #   .device/lib/fallback/     libz, libstdc++, libgcc_s from this machine, used by gpu-run.sh only
 #                             if the GPU machine lacks them
 #   .device/MANIFEST.txt      what went in, with versions and checksums
-# Every file is a plain file (no symlinks), so the bundle survives any copy. The whole bundle must
-# stay well under the device tool's 64 MiB carry limit; the script prints its size and fails above
+# Every file is a plain file (no symlinks), so the bundle survives any copy. The bundle is kept
+# small so it is quick to copy to the GPU machine; the script prints its size and fails above
 # 60 MiB. The jlink'd JRE and the loader need glibc >= 2.34 on the GPU machine (Debian 12 build).
 # Usage: bench/gpu-bundle.sh            (env: JDK=/path/to/jdk17, MODULES=comma,list, NO_SMOKE=1)
 set -euo pipefail
@@ -119,4 +119,4 @@ mib() { du -sb "$@" | awk '{s += $1} END {printf "%.1f", s / 1048576}'; }
 total="$(mib "$dev")"
 echo "bundle $dev: ${total} MiB in all (jre $(mib "$dev/jre") MiB, jar $(mib "$dev/softmax-cl.jar") MiB, lib $(mib "$dev/lib") MiB)"
 awk -v t="$total" -v m="$max_mib" 'BEGIN {exit !(t > m)}' && { echo "bundle is over ${max_mib} MiB" >&2; exit 1; }
-echo "next: the device tool with command 'bash bench/gpu-run.sh' and carry [\".device\"]"
+echo "next: copy .device/ into the repository root on the NVIDIA machine and run 'bash bench/gpu-run.sh' there"

@@ -4,8 +4,9 @@
 # only what bench/gpu-bundle.sh put in .device/ (a jlink'd JRE, the shaded jar, the ocl-icd
 # libOpenCL.so.1): never a system `java`. Run it from anywhere; it works in the repository root.
 #
-# Device-tool call for a session that has a GPU machine (after `bench/gpu-bundle.sh` here):
-#   run(command="bash bench/gpu-run.sh", carry=[".device"], timeout_s=600)
+# Usage: run `bench/gpu-bundle.sh` on a development machine, copy `.device/` into the repository
+# root of a checkout on the NVIDIA machine, then on that machine:
+#   bash bench/gpu-run.sh
 #
 # What it does, each step under `timeout`, all of it within SOFTMAX_GPU_BUDGET_S (default 510 s, so
 # it ends before 9 minutes even if every step hangs):
@@ -78,7 +79,7 @@ note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); host: $(uname -n) $(uname -m); $(. /
 
 # 1. Bundle and runtime.
 [ -x "$JAVA" ] && [ -f "$JAR" ] && [ -f "$dev/lib/libOpenCL.so.1" ] \
-  || fail "incomplete bundle in $dev: run bench/gpu-bundle.sh on the development machine and carry .device"
+  || fail "incomplete bundle in $dev: run bench/gpu-bundle.sh on a development machine and copy .device/ here"
 [ -f "$dev/MANIFEST.txt" ] && sed 's/^/  /' "$dev/MANIFEST.txt"
 glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null || ldd --version 2>/dev/null | head -1 || echo '?')"
 note "glibc: $glibc (the bundle needs >= 2.34)"

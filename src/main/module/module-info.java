@@ -10,6 +10,7 @@ module io.github.softmaxcl {
     requires org.slf4j;
     requires static info.picocli;
     requires static ch.qos.logback.classic;
+    requires static ch.qos.logback.core;
     requires static com.fasterxml.jackson.databind;
 
     exports io.github.softmaxcl;

@@ -81,6 +81,43 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /**
+     * The project's log level for the length of one command (e.g. {@code run -q}: warnings and
+     * errors only); closing restores the level it replaced, so in-process callers (tests) are not
+     * left with a changed level.
+     */
+    static final class LogLevel implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger;
+        private final ch.qos.logback.classic.Level previous;
+
+        private LogLevel(ch.qos.logback.classic.Level level) {
+            // Without Logback (a library user's classpath) there is no level to change.
+            this.logger = level != null && LoggerFactory.getLogger("io.github.softmaxcl")
+                    instanceof ch.qos.logback.classic.Logger l ? l : null;
+            this.previous = logger != null ? logger.getLevel() : null;
+            if (logger != null) {
+                logger.setLevel(level);
+            }
+        }
+
+        /** @return a scope in which the project logs warnings and errors only */
+        static LogLevel warningsOnly() {
+            return new LogLevel(ch.qos.logback.classic.Level.WARN);
+        }
+
+        /** @return a scope that changes nothing */
+        static LogLevel unchanged() {
+            return new LogLevel(null);
+        }
+
+        @Override
+        public void close() {
+            if (logger != null) {
+                logger.setLevel(previous);
+            }
+        }
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().getErr().println("softmax: missing command");

@@ -2,9 +2,10 @@
  * `softmax run IN.npy -o OUT.npy`: softmax (or log-softmax, with a temperature, a mask, along any
  * axis) of a float16, float32 or float64 .npy array of any rank and any size. The file is streamed in
  * chunks of whole rows (or, for another axis, whole outer slices) through two input and two output
- * buffers (see StreamingSoftmax), so a file larger than memory runs with a small heap. The
- * output goes to a temporary file beside OUT.npy that is renamed into place only after the last
- * row is written: a failure never leaves a partial OUT.npy, and IN.npy is only ever read.
+ * buffers (see StreamingSoftmax), so a file larger than memory runs with a small heap. Every
+ * check on OUT.npy is made before any work, and the output goes to a temporary file beside it (an
+ * OutputFile) that is renamed into place only after the last row is written: a failure, SIGTERM or
+ * Ctrl-C never leaves a partial OUT.npy or a temporary file, and IN.npy is only ever read.
  */
 package io.github.softmaxcl.cli;
 
@@ -13,6 +14,7 @@ import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.npy.NpyHeader;
 import io.github.softmaxcl.npy.NpyReader;
 import io.github.softmaxcl.npy.NpyWriter;
+import io.github.softmaxcl.npy.OutputFile;
 import io.github.softmaxcl.verify.FileSample;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,12 +79,33 @@ final class RunCommand implements Callable<Integer> {
                 "results do not depend on the chunk size."})
     Long chunkRows;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar and no summary line.")
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar, no summary line, and only warnings and errors"
+            + " on stderr.")
     boolean quiet;
 
     @Override
     public Integer call() throws IOException {
-        validate();
+        try (Main.LogLevel logs = quiet ? Main.LogLevel.warningsOnly() : Main.LogLevel.unchanged()) {
+            validate();
+            try (OutputFile out = openOutput()) {
+                return run(out);
+            }
+        }
+    }
+
+    /**
+     * Checks OUT.npy and creates its temporary file before any work, so that an output that cannot
+     * be written is refused in a moment, not after the whole computation.
+     */
+    private OutputFile openOutput() throws IOException {
+        try {
+            return OutputFile.create(output);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    private Integer run(OutputFile outputFile) throws IOException {
         io.github.softmaxcl.SoftmaxOp op = (log ? io.github.softmaxcl.SoftmaxOp.logSoftmax()
                 : io.github.softmaxcl.SoftmaxOp.softmax()).withTemperature(temperature).withMaskedRows(maskedRows);
         PrintWriter err = spec.commandLine().getErr();
@@ -114,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new CommandFailedException(input + ": bool arrays are masks, not logits");
             }
             String where = "";
-            try (NpyWriter writer = NpyWriter.create(output, h.dtype(), h.shape());
+            try (NpyWriter writer = NpyWriter.create(outputFile, h.dtype(), h.shape());
                     MaskSource mask = MaskSource.open(maskFile, shape, a, spec)) {
                 if (h.elementCount() > 0) {
                     try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
@@ -165,10 +188,6 @@ final class RunCommand implements Callable<Integer> {
         if (in.equals(out) || (Files.exists(output) && Files.isSameFile(input, output))) {
             throw new ParameterException(spec.commandLine(), "-o must not name the input file (" + input
                     + "): the input is never modified");
-        }
-        Path dir = out.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new ParameterException(spec.commandLine(), "output directory does not exist: " + dir);
         }
         if (chunkRows != null && chunkRows < 1) {
             throw new ParameterException(spec.commandLine(), "--chunk-rows must be >= 1, got " + chunkRows);

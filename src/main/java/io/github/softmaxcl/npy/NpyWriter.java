@@ -1,8 +1,9 @@
 /*
  * Writes .npy files that may be larger than memory, streamed in chunks, without ever leaving a
- * half-written file under the target name: data goes to a temporary file next to the target,
- * which replaces the target only when commit() has checked that exactly the declared number of
- * bytes arrived. The header bytes are identical to what NumPy 1.24 writes for the same array.
+ * half-written file under the target name: data goes to an OutputFile (a temporary file next to
+ * the target), which replaces the target only when commit() has checked that exactly the declared
+ * number of bytes arrived. The header bytes are identical to what NumPy 1.24 writes for the same
+ * array.
  */
 package io.github.softmaxcl.npy;
 
@@ -10,13 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 
 /**
@@ -25,8 +20,8 @@ import java.util.Objects;
  * Not thread-safe.
  */
 public final class NpyWriter implements AutoCloseable {
+    private final OutputFile output;
     private final Path target;
-    private final Path temp;
     private final FileChannel channel;
     private final NpyHeader header;
     private long written;
@@ -34,71 +29,92 @@ public final class NpyWriter implements AutoCloseable {
     private boolean committed;
     private boolean closed;
 
-    private NpyWriter(Path target, Path temp, FileChannel channel, NpyHeader header) {
-        this.target = target;
-        this.temp = temp;
-        this.channel = channel;
+    private NpyWriter(OutputFile output, NpyHeader header) {
+        this.output = output;
+        this.target = output.target();
+        this.channel = output.channel();
         this.header = header;
     }
 
     /**
-     * Starts a new file: writes the header to a temporary file in the target's directory.
-     * Nothing appears under {@code target} until {@link #commit()}.
+     * Starts a new file: checks the target (see {@link OutputFile#create(Path)}) and writes the
+     * header to a temporary file in the target's directory. Nothing appears under {@code target}
+     * until {@link #commit()}.
      *
      * @param target where the finished file goes; an existing file there is replaced on commit
      * @param dtype  element type
      * @param shape  array shape; empty for a 0-d array
      * @return the writer; close it
-     * @throws IllegalArgumentException if a dimension is negative or the array size does not fit
-     *                                  in a long
-     * @throws IOException              if the temporary file cannot be created or written
+     * @throws IllegalArgumentException if a dimension is negative, the array size does not fit in a
+     *                                  long, or the target can never be written (a directory, a
+     *                                  missing directory, a name over 255 bytes)
+     * @throws IOException              if the temporary file cannot be created or written; the
+     *                                  message names the target
      */
     public static NpyWriter create(Path target, NpyDType dtype, long[] shape) throws IOException {
         Objects.requireNonNull(target, "target");
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(shape, "shape");
-        // Validated (by the NpyHeader constructor) before any file exists; the encoder trusts it.
-        long[] dims = new NpyHeader(dtype, ByteOrder.LITTLE_ENDIAN, false, shape, 0).shape();
-        byte[] headerBytes = NpyHeaderCodec.encode(dtype, dims);
-        NpyHeader header = new NpyHeader(dtype, ByteOrder.LITTLE_ENDIAN, false, dims,
-                headerBytes.length);
-
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Path temp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp",
-                ordinaryPermissions(dir));
-        FileChannel channel = null;
+        // The shape is checked before any file exists.
+        Encoded header = encodeHeader(dtype, shape);
+        OutputFile output = OutputFile.create(target);
         try {
-            channel = FileChannel.open(temp, StandardOpenOption.WRITE);
-            ByteBuffer buf = ByteBuffer.wrap(headerBytes);
-            while (buf.hasRemaining()) {
-                channel.write(buf);
-            }
-            return new NpyWriter(target, temp, channel, header);
+            return start(output, dtype, header);
         } catch (IOException | RuntimeException e) {
-            try {
-                if (channel != null) {
-                    channel.close();
-                }
-                Files.deleteIfExists(temp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            closeAfterFailure(output, e);
             throw e;
         }
     }
 
     /**
-     * createTempFile makes owner-only files, which after the rename would surprise anyone sharing
-     * the output; asking for rw-rw-rw- lets the process umask decide, as for any new file.
+     * Starts a new file in an output that was opened (and so checked) earlier, e.g. before a long
+     * computation. The writer owns {@code output} from here on: closing or committing the writer
+     * closes or commits it, also when this method throws.
+     *
+     * @param output an open output from {@link OutputFile#create(Path)}
+     * @param dtype  element type
+     * @param shape  array shape; empty for a 0-d array
+     * @return the writer; close it
+     * @throws IllegalArgumentException if a dimension is negative or the array size does not fit in
+     *                                  a long
+     * @throws IllegalStateException    if {@code output} is committed or closed
+     * @throws IOException              if the header cannot be written
      */
-    private static FileAttribute<?>[] ordinaryPermissions(Path dir) {
-        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[] {
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw-rw-"))
-            };
+    public static NpyWriter create(OutputFile output, NpyDType dtype, long[] shape) throws IOException {
+        Objects.requireNonNull(output, "output");
+        try {
+            return start(output, dtype, encodeHeader(dtype, shape));
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(output, e);
+            throw e;
         }
-        return new FileAttribute<?>[0];
+    }
+
+    private record Encoded(long[] dims, byte[] bytes) {}
+
+    private static Encoded encodeHeader(NpyDType dtype, long[] shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
+        // Validated (by the NpyHeader constructor); the encoder trusts it.
+        long[] dims = new NpyHeader(dtype, ByteOrder.LITTLE_ENDIAN, false, shape, 0).shape();
+        return new Encoded(dims, NpyHeaderCodec.encode(dtype, dims));
+    }
+
+    private static NpyWriter start(OutputFile output, NpyDType dtype, Encoded encoded) throws IOException {
+        NpyHeader header = new NpyHeader(dtype, ByteOrder.LITTLE_ENDIAN, false, encoded.dims(),
+                encoded.bytes().length);
+        FileChannel channel = output.channel();
+        ByteBuffer buf = ByteBuffer.wrap(encoded.bytes());
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+        return new NpyWriter(output, header);
+    }
+
+    private static void closeAfterFailure(OutputFile output, Exception failure) {
+        try {
+            output.close();
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /**
@@ -233,9 +249,9 @@ public final class NpyWriter implements AutoCloseable {
 
     /**
      * Finishes the file: checks that exactly the declared number of data bytes was written,
-     * flushes it to disk and renames it onto the target (atomically where the file system can).
-     * If the check fails the temporary file is deleted, the target is left untouched and the
-     * writer is closed.
+     * flushes it to disk and renames it onto the target (atomically where the file system can;
+     * a replaced target keeps its permissions). If anything fails the temporary file is deleted,
+     * the target is left untouched and the writer is closed.
      *
      * @throws IOException           if the byte count is wrong (the message gives both), or
      *                               flushing or renaming fails
@@ -250,34 +266,9 @@ public final class NpyWriter implements AutoCloseable {
                     + header.shapeString() + " " + header.dtype() + " but " + written
                     + " were written; the file was not created");
         }
-        try {
-            channel.force(true);
-            channel.close();
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            committed = true;
-            closed = true;
-        } finally {
-            if (!committed) {
-                close();
-            }
-        }
-        syncDirectory(target.toAbsolutePath().getParent());
-    }
-
-    /**
-     * Makes the rename itself durable. Only some platforms (Linux, macOS) can open a directory;
-     * elsewhere the rename is as durable as the file system makes it.
-     */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Best effort, see above: the data itself is already forced.
-        }
+        closed = true;
+        output.commit();
+        committed = true;
     }
 
     private void checkOpen() {
@@ -301,23 +292,6 @@ public final class NpyWriter implements AutoCloseable {
             return;
         }
         closed = true;
-        IOException failure = null;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            failure = e;
-        }
-        try {
-            Files.deleteIfExists(temp);
-        } catch (IOException e) {
-            IOException left = new IOException("could not delete temporary file " + temp, e);
-            if (failure != null) {
-                left.addSuppressed(failure);
-            }
-            throw left;
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        output.close();
     }
 }

@@ -51,8 +51,9 @@ class UsageErrorsTest {
     @Test
     void missingRequiredOptionAndOutputDirectory() {
         assertUsageError(Cli.run("run", in.toString()), "Missing required option: '--output=OUT.npy'");
-        assertUsageError(Cli.run("run", in.toString(), "-o", dir.resolve("no/such/dir/o.npy").toString()),
-                "output directory does not exist");
+        Path out = dir.resolve("no/such/dir/o.npy");
+        assertUsageError(Cli.run("run", in.toString(), "-o", out.toString()),
+                "cannot write " + out + ": directory " + out.getParent() + " does not exist");
     }
 
     @Test
