@@ -13,7 +13,6 @@ import io.github.softmaxcl.cl.ClContext;
 import io.github.softmaxcl.cl.ClQueue;
 import io.github.softmaxcl.kernel.Features;
 import io.github.softmaxcl.kernel.Plan;
-import io.github.softmaxcl.kernel.Planner;
 import io.github.softmaxcl.kernel.SoftmaxLauncher;
 import org.jocl.CL;
 import org.jocl.Pointer;
@@ -99,15 +98,15 @@ final class FamilyRunner {
                 + " (the array's shape)" + (d.inner() == 1 ? " or " + d.k() + " (one row, broadcast over all rows)" : ""));
     }
 
-    static Features features(SoftmaxOptions o, boolean mask, Features.Storage storage) {
-        return new Features(o.log(), 1.0 / o.temperature(), mask, o.maskedRows() == MaskedRows.ZERO, storage);
+    static Features features(SoftmaxOptions o, boolean mask) {
+        return new Features(o.log(), 1.0 / o.temperature(), mask, o.maskedRows() == MaskedRows.ZERO);
     }
 
-    /** Forward softmax family. Buffers hold elements of {@code elemBytes}; compute in {@code compute}. */
-    void forward(Pointer x, Pointer y, int elemBytes, ElementType compute, Dims d, Features f, byte[] mask,
+    /** Forward softmax family. Buffers hold elements of {@code type} ({@code elemBytes} each). */
+    void forward(Pointer x, Pointer y, int elemBytes, ElementType type, Dims d, Features f, byte[] mask,
             long maskStride) {
         long unitBytes = Math.multiplyExact(d.k() * d.inner(), (long) elemBytes);
-        Plan plan = d.inner() == 1 ? engine.plan(d.outer(), d.k(), compute) : null;
+        Plan plan = d.inner() == 1 ? engine.plan(d.outer(), d.k(), type) : null;
         long chunk = chunkUnits(d, unitBytes, plan == null ? 1 : plan.rowGroup());
         boolean fullMask = mask != null && maskStride != 0 || mask != null && d.inner() > 1;
         try (ClBuffer xb = ClBuffer.allocate(context, CL.CL_MEM_READ_ONLY, chunk * unitBytes);
@@ -126,16 +125,12 @@ final class FamilyRunner {
                     mb.write(queue, 0, n * per, Pointer.to(mask).withByteOffset(u0 * per));
                 }
                 if (engine.poisons()) {
-                    poison(yb, bytes, elemBytes, f);
+                    poison(yb, bytes, elemBytes, type);
                 }
                 if (plan != null) {
                     launcher.enqueue(plan, f, xb, yb, n, d.k(), mb, maskStride, false);
-                } else if (engine.sweepsAxis()) {
-                    launcher.enqueueSweep(Planner.defaultVec(compute), compute, f, xb, yb, n, d.k(), d.inner(), mb,
-                            false);
                 } else {
-                    launcher.enqueueStrided(Planner.defaultVec(compute), local(), compute, f, xb, yb, n, d.k(),
-                            d.inner(), mb);
+                    launcher.enqueueAxis(engine.sweepsAxis(), type, f, xb, yb, n, d.k(), d.inner(), mb, false);
                 }
                 yb.read(queue, 0, bytes, y.withByteOffset(u0 * unitBytes));
             }
@@ -143,7 +138,7 @@ final class FamilyRunner {
     }
 
     /** Gradient of softmax or log-softmax (per {@code f.log()}) from y and dy. */
-    void backward(Pointer y, Pointer dy, Pointer dx, int elemBytes, ElementType compute, Dims d, Features f) {
+    void backward(Pointer y, Pointer dy, Pointer dx, int elemBytes, ElementType type, Dims d, Features f) {
         long unitBytes = Math.multiplyExact(d.k() * d.inner(), (long) elemBytes);
         long chunk = chunkUnits(d, unitBytes, 1);
         try (ClBuffer yb = ClBuffer.allocate(context, CL.CL_MEM_READ_ONLY, chunk * unitBytes);
@@ -155,17 +150,12 @@ final class FamilyRunner {
                 yb.write(queue, 0, bytes, y.withByteOffset(u0 * unitBytes));
                 db.write(queue, 0, bytes, dy.withByteOffset(u0 * unitBytes));
                 if (engine.poisons()) {
-                    poison(xb, bytes, elemBytes, f);
+                    poison(xb, bytes, elemBytes, type);
                 }
-                launcher.enqueueBackward(Planner.defaultVec(compute), local(), compute, f, yb, db, xb, n, d.k(),
-                        d.inner());
+                launcher.enqueueBackward(type, f, yb, db, xb, n, d.k(), d.inner(), false);
                 xb.read(queue, 0, bytes, dx.withByteOffset(u0 * unitBytes));
             }
         }
-    }
-
-    private int local() {
-        return Planner.prefersVectors(engine.device()) ? 16 : 64;
     }
 
     /** Outer slices per chunk: what fits one buffer, aligned to the plan's row group. */
@@ -179,9 +169,9 @@ final class FamilyRunner {
         return n < d.outer() && n >= group ? n / group * group : n;
     }
 
-    private void poison(ClBuffer b, long bytes, int elemBytes, Features f) {
+    private void poison(ClBuffer b, long bytes, int elemBytes, ElementType type) {
         Pointer pattern = switch (elemBytes) {
-            case 2 -> Pointer.to(new short[] {f.storage() == Features.Storage.BF16 ? (short) 0x7FC0 : (short) 0x7E00});
+            case 2 -> Pointer.to(new short[] {type == ElementType.BFLOAT16 ? (short) 0x7FC0 : (short) 0x7E00});
             case 4 -> Pointer.to(new float[] {Float.NaN});
             default -> Pointer.to(new double[] {Double.NaN});
         };

@@ -105,7 +105,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         this.context = ctx;
         this.queue = q;
         this.programs = new ProgramCache(ctx);
-        this.launcher = new SoftmaxLauncher(ctx, q, programs);
+        this.launcher = new SoftmaxLauncher(ctx, q, programs, device);
         this.family = new FamilyRunner(this, ctx, q, launcher);
         LOG.info("softmax-cl device {}{}", device.describe(),
                 tuning.entries().isEmpty() ? "" : " with " + tuning.entries().size() + " tuned entries");
@@ -393,8 +393,8 @@ public final class SoftmaxEngine implements AutoCloseable {
     public void softmax(float[] x, float[] out, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
         requireNonNull(x, "x");
         requireNonNull(out, "out");
-        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT32,
-                Features.Storage.NATIVE, 4, Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Float.NaN),
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT32, 4,
+                Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Float.NaN),
                 rc -> softmax(x, out, (int) rc[0], (int) rc[1]));
     }
 
@@ -414,8 +414,8 @@ public final class SoftmaxEngine implements AutoCloseable {
     public void softmax(double[] x, double[] out, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
         requireNonNull(x, "x");
         requireNonNull(out, "out");
-        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT64,
-                Features.Storage.NATIVE, 8, Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Double.NaN),
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT64, 8,
+                Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, Double.NaN),
                 rc -> softmax(x, out, (int) rc[0], (int) rc[1]));
     }
 
@@ -438,7 +438,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(out, "out");
         requireNonNull(format, "format");
         short nan = format == HalfFormat.FLOAT16 ? (short) 0x7E00 : (short) 0x7FC0;
-        runFamily(x.length, out.length, x == out, shape, axis, options, mask, ElementType.FLOAT32, storage(format), 2,
+        runFamily(x.length, out.length, x == out, shape, axis, options, mask, storage(format), 2,
                 Pointer.to(x), Pointer.to(out), () -> Arrays.fill(out, nan), null);
     }
 
@@ -461,8 +461,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(dy, "dy");
         requireNonNull(dx, "dx");
         runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, ElementType.FLOAT32,
-                Features.Storage.NATIVE, 4, Pointer.to(y), Pointer.to(dy), Pointer.to(dx),
-                () -> Arrays.fill(dx, Float.NaN));
+                4, Pointer.to(y), Pointer.to(dy), Pointer.to(dx), () -> Arrays.fill(dx, Float.NaN));
     }
 
     /**
@@ -484,8 +483,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(dy, "dy");
         requireNonNull(dx, "dx");
         runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, ElementType.FLOAT64,
-                Features.Storage.NATIVE, 8, Pointer.to(y), Pointer.to(dy), Pointer.to(dx),
-                () -> Arrays.fill(dx, Double.NaN));
+                8, Pointer.to(y), Pointer.to(dy), Pointer.to(dx), () -> Arrays.fill(dx, Double.NaN));
     }
 
     /**
@@ -508,17 +506,17 @@ public final class SoftmaxEngine implements AutoCloseable {
         requireNonNull(dx, "dx");
         requireNonNull(format, "format");
         short nan = format == HalfFormat.FLOAT16 ? (short) 0x7E00 : (short) 0x7FC0;
-        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, ElementType.FLOAT32,
-                storage(format), 2, Pointer.to(y), Pointer.to(dy), Pointer.to(dx), () -> Arrays.fill(dx, nan));
+        runBackward(y.length, dy.length, dx.length, dx == y || dx == dy, shape, axis, options, storage(format),
+                2, Pointer.to(y), Pointer.to(dy), Pointer.to(dx), () -> Arrays.fill(dx, nan));
     }
 
-    private static Features.Storage storage(HalfFormat f) {
-        return f == HalfFormat.FLOAT16 ? Features.Storage.HALF : Features.Storage.BF16;
+    private static ElementType storage(HalfFormat f) {
+        return f == HalfFormat.FLOAT16 ? ElementType.FLOAT16 : ElementType.BFLOAT16;
     }
 
     /** Validates, then runs a forward family call; plain last-axis softmax takes the fast paths. */
     private void runFamily(int inLength, int outLength, boolean same, long[] shape, int axis, SoftmaxOptions options,
-            byte[] mask, ElementType compute, Features.Storage storage, int elemBytes, Pointer x, Pointer y,
+            byte[] mask, ElementType type, int elemBytes, Pointer x, Pointer y,
             Runnable poisonOut, java.util.function.Consumer<long[]> plain) {
         requireNonNull(options, "options");
         FamilyRunner.Dims d = FamilyRunner.dims(shape, axis, inLength);
@@ -529,21 +527,21 @@ public final class SoftmaxEngine implements AutoCloseable {
             throw new IllegalArgumentException("out must not be the input array (the input is never modified)");
         }
         long maskStride = FamilyRunner.checkMask(mask, d);
-        requirePrecision(compute);
+        requirePrecision(type.computeType());
         if (d.elements() == 0) {
             return;
         }
-        Features f = FamilyRunner.features(options, mask != null, storage);
+        Features f = FamilyRunner.features(options, mask != null);
         if (plain != null && f.equals(Features.PLAIN) && d.inner() == 1 && d.outer() <= Integer.MAX_VALUE
                 && d.k() <= Integer.MAX_VALUE) {
             plain.accept(new long[] {d.outer(), d.k()});
             return;
         }
-        guarded(poisonOut, () -> family.forward(x, y, elemBytes, compute, d, f, mask, maskStride));
+        guarded(poisonOut, () -> family.forward(x, y, elemBytes, type, d, f, mask, maskStride));
     }
 
     private void runBackward(int yLength, int dyLength, int dxLength, boolean aliased, long[] shape, int axis,
-            SoftmaxOptions options, ElementType compute, Features.Storage storage, int elemBytes, Pointer y, Pointer dy,
+            SoftmaxOptions options, ElementType type, int elemBytes, Pointer y, Pointer dy,
             Pointer dx, Runnable poisonOut) {
         requireNonNull(options, "options");
         FamilyRunner.Dims d = FamilyRunner.dims(shape, axis, yLength);
@@ -554,12 +552,12 @@ public final class SoftmaxEngine implements AutoCloseable {
         if (aliased && yLength > 0) {
             throw new IllegalArgumentException("dx must not be y or dy");
         }
-        requirePrecision(compute);
+        requirePrecision(type.computeType());
         if (d.elements() == 0) {
             return;
         }
-        Features f = FamilyRunner.features(options, false, storage);
-        guarded(poisonOut, () -> family.backward(y, dy, dx, elemBytes, compute, d, f));
+        Features f = FamilyRunner.features(options, false);
+        guarded(poisonOut, () -> family.backward(y, dy, dx, elemBytes, type, d, f));
     }
 
     private void guarded(Runnable poisonOut, Runnable body) {
@@ -714,8 +712,8 @@ public final class SoftmaxEngine implements AutoCloseable {
      */
     public long kernelNanos(DeviceMatrix in, DeviceMatrix out, Plan plan) {
         requireNonNull(plan, "plan");
-        if (in != null && plan.precision() != in.precision()) {
-            throw new IllegalArgumentException("plan is " + plan.precision() + ", matrices are " + in.precision());
+        if (in != null && plan.type() != in.precision()) {
+            throw new IllegalArgumentException("plan is " + plan.type() + ", matrices are " + in.precision());
         }
         return timed(in, out, plan, true);
     }
@@ -739,22 +737,16 @@ public final class SoftmaxEngine implements AutoCloseable {
         try {
             ensureOpen();
             ElementType p = in.precision();
-            if (sweepsAxis()) {
-                List<ClEvent> events = launcher.enqueueSweep(Planner.defaultVec(p), p, Features.PLAIN, in.buffer(),
-                        out.buffer(), 1, in.rows(), in.cols(), null, true);
-                try {
-                    long nanos = 0;
-                    for (ClEvent e : events) {
-                        nanos += e.elapsedNanos();
-                    }
-                    return nanos;
-                } finally {
-                    events.forEach(ClEvent::close);
+            List<ClEvent> events = launcher.enqueueAxis(sweepsAxis(), p, Features.PLAIN, in.buffer(), out.buffer(), 1,
+                    in.rows(), in.cols(), null, true);
+            try {
+                long nanos = 0;
+                for (ClEvent e : events) {
+                    nanos += e.elapsedNanos();
                 }
-            }
-            try (ClEvent e = launcher.enqueueStrided(Planner.defaultVec(p), 64, p, Features.PLAIN, in.buffer(),
-                    out.buffer(), 1, in.rows(), in.cols(), null, true)) {
-                return e.elapsedNanos();
+                return nanos;
+            } finally {
+                events.forEach(ClEvent::close);
             }
         } finally {
             lock.unlock();
@@ -831,7 +823,8 @@ public final class SoftmaxEngine implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            List<ClEvent> events = launcher.enqueue(plan, in.buffer(), out.buffer(), in.rows(), in.cols(), profile);
+            List<ClEvent> events = launcher.enqueue(plan, Features.PLAIN, in.buffer(), out.buffer(), in.rows(),
+                    in.cols(), null, 0, profile);
             long nanos = 0;
             try {
                 for (ClEvent e : events) {
@@ -1027,7 +1020,7 @@ public final class SoftmaxEngine implements AutoCloseable {
                 if (poison) {
                     fillNaN(devOut[s], chunk, precision, queues[s]);
                 }
-                launchers[s].enqueue(plan, devIn[s], devOut[s], n, cols, false);
+                launchers[s].enqueue(plan, Features.PLAIN, devIn[s], devOut[s], n, cols, null, 0, false);
                 devOut[s].readAsync(queues[s], 0, chunk, hostOut[s]);
                 queues[s].flush();
                 pendingRow[s] = r0;
@@ -1058,7 +1051,7 @@ public final class SoftmaxEngine implements AutoCloseable {
     private void ensureOverlapResources(long bytes) {
         if (queue2 == null) {
             queue2 = new ClQueue(context);
-            launcher2 = new SoftmaxLauncher(context, queue2, programs);
+            launcher2 = new SoftmaxLauncher(context, queue2, programs, device);
         }
         for (int s = 0; s < 2; s++) {
             if (devIn[s] == null || devIn[s].bytes() < bytes) {
@@ -1134,7 +1127,7 @@ public final class SoftmaxEngine implements AutoCloseable {
             if (poison) {
                 fillNaN(y, bytes, precision);
             }
-            launcher.enqueue(plan, x, y, n, cols, false);
+            launcher.enqueue(plan, Features.PLAIN, x, y, n, cols, null, 0, false);
             y.read(queue, 0, bytes, dst.withByteOffset(offset));
         }
     }
@@ -1173,7 +1166,7 @@ public final class SoftmaxEngine implements AutoCloseable {
                 if (poison) {
                     fillNaN(y, n * rowBytes, precision);
                 }
-                launcher.enqueue(plan, x, y, n, cols, false);
+                launcher.enqueue(plan, Features.PLAIN, x, y, n, cols, null, 0, false);
                 y.syncToHost(queue, 0, n * rowBytes);
             }
         }
