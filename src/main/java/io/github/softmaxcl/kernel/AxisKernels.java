@@ -2,8 +2,8 @@
  * The kernels over an (outer, K, inner) view, each defined here in one place (file, defines, launch
  * geometry, argument binding, scratch): any-axis softmax, strided for GPUs (softmax_strided.cl) or
  * row-sweeping for CPUs (softmax_sweep.cl), and the gradient along any axis (softmax_backward_*.cl).
- * Their vector width follows the compute type and their local size the device; neither changes any
- * work-item's arithmetic except the vector width, which depends on the type alone.
+ * Their vector width follows the compute type alone (it shapes the arithmetic, so results depend on
+ * nothing else); their local size follows the device (it changes no work-item's arithmetic).
  *
  * The sweep kernels keep per-column scratch that grows with inner and outer. They run in windows of
  * outer slices and columns sized so that each scratch buffer fits the launcher's cap (the device's

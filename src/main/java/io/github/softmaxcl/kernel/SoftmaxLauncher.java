@@ -76,8 +76,8 @@ public final class SoftmaxLauncher implements AutoCloseable {
      * @param f the features (log, temperature, mask, masked rows)
      * @param x input buffer, at least rows*cols elements
      * @param y output buffer, at least rows*cols elements; may be x
-     * @param rows rows, &gt;= 1
-     * @param cols row length, &gt;= 1
+     * @param rows rows (none: nothing is enqueued)
+     * @param cols row length (none: nothing is enqueued)
      * @param mask mask bytes when {@code f.mask()}, else null
      * @param maskStride bytes between mask rows: cols for a full mask, 0 to broadcast one row
      * @param profile whether to return the kernels' events
@@ -88,6 +88,9 @@ public final class SoftmaxLauncher implements AutoCloseable {
     public List<ClEvent> enqueue(Plan plan, Features f, ClBuffer x, ClBuffer y, long rows, long cols, ClBuffer mask,
             long maskStride, boolean profile) {
         requireMask(f, mask);
+        if (rows == 0 || cols == 0) {
+            return List.of();
+        }
         Variant v = plan.variant();
         Launch l = new Launch(this, v.file(), BuildOptions.join(plan.buildOptions(), f.defines()), plan.type(),
                 profile);
@@ -116,6 +119,9 @@ public final class SoftmaxLauncher implements AutoCloseable {
     public List<ClEvent> enqueueAxis(boolean sweep, ElementType type, Features f, ClBuffer x, ClBuffer y, long outer,
             long k, long inner, ClBuffer mask, boolean profile) {
         requireMask(f, mask);
+        if (outer == 0 || k == 0 || inner == 0) {
+            return List.of();
+        }
         AxisKernels.KernelFile file = sweep ? AxisKernels.SWEEP : AxisKernels.STRIDED;
         Launch l = new Launch(this, file.name(), AxisKernels.options(file, type, f), type, profile);
         return l.execute(() -> {
@@ -145,6 +151,9 @@ public final class SoftmaxLauncher implements AutoCloseable {
      */
     public List<ClEvent> enqueueBackward(ElementType type, Features f, ClBuffer y, ClBuffer dy, ClBuffer dx,
             long outer, long k, long inner, boolean profile) {
+        if (outer == 0 || k == 0 || inner == 0) {
+            return List.of();
+        }
         AxisKernels.KernelFile file = AxisKernels.backwardFile(inner);
         Features g = f.forGradient();
         Launch l = new Launch(this, file.name(), AxisKernels.options(file, type, g), type, profile);
