@@ -92,7 +92,7 @@ public final class Tuner {
         double bytes = 2.0 * r * c * precision.bytes();
         Comparison.Values input;
         double[] ref;
-        Plan defaultPlan = Planner.plan(r, c, precision, Internals.core(engine).device(), null, 0);
+        Plan defaultPlan = Planner.plan(r, c, precision, Internals.core(engine).device(), null, 0, Tuning.NONE);
         Plan best = null;
         Tunables bestTunables = null;
         double bestGbps = 0;
