@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /** The native state and the execution of one engine. */
 public final class EngineCore implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(EngineCore.class);
+    /** Logged under the public class's name: users configure "io.github.softmaxcl.SoftmaxEngine". */
+    private static final Logger LOG = LoggerFactory.getLogger(io.github.softmaxcl.SoftmaxEngine.class);
     private static final int PROBLEM_CACHE = 64;
 
     private final EngineConfig config;
