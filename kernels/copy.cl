@@ -6,6 +6,9 @@
  *   WG   work-group size hint for the launch (the host passes the same value as the local size)
  *   VEC  words per work-item: 4-byte words copied as uintVEC vectors (1, 2, 4, 8 or 16)
  */
+/* Integer copies contract nothing; the pragma is here because every kernel file states it. */
+#pragma OPENCL FP_CONTRACT OFF
+
 #ifndef VEC
 #define VEC 4
 #endif

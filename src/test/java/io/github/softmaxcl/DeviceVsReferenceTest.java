@@ -95,7 +95,7 @@ class DeviceVsReferenceTest {
                 engines.add("CHUNKS/3");
             }
             for (String e : engines) {
-                for (ElementType p : ElementType.values()) {
+                for (ElementType p : List.of(ElementType.FLOAT32, ElementType.FLOAT64)) {
                     out.add(Arguments.of(e, rows, cols, p));
                 }
             }
@@ -108,7 +108,7 @@ class DeviceVsReferenceTest {
     void adversarialInputsMatchReference(String engineName, int rows, int cols, ElementType precision) {
         SoftmaxEngine engine = engine(engineName);
         long seed = 31L * rows + cols;
-        String what = engineName + " " + engine.plan(rows, cols, precision) + " " + rows + "x" + cols;
+        String what = engineName + " " + io.github.softmaxcl.exec.Internals.core(engine).plan(rows, cols, precision) + " " + rows + "x" + cols;
         if (precision == ElementType.FLOAT32) {
             float[] x = Inputs.floats(Pattern.ADVERSARIAL, rows, cols, seed);
             float[] copy = x.clone();
@@ -128,7 +128,7 @@ class DeviceVsReferenceTest {
         List<Arguments> out = new ArrayList<>();
         for (Pattern p : Pattern.values()) {
             for (String e : List.of("auto", "ROWS", "REGISTERS", "VECTOR", "SPLIT", "SPLIT/3", "CHUNKS", "CHUNKS/3")) {
-                for (ElementType prec : ElementType.values()) {
+                for (ElementType prec : List.of(ElementType.FLOAT32, ElementType.FLOAT64)) {
                     out.add(Arguments.of(p, e, prec));
                 }
             }
@@ -155,7 +155,7 @@ class DeviceVsReferenceTest {
         List<Arguments> out = new ArrayList<>();
         for (Pattern p : Pattern.values()) {
             for (int cols : new int[] {2, 10, 32, 64}) {
-                for (ElementType prec : ElementType.values()) {
+                for (ElementType prec : List.of(ElementType.FLOAT32, ElementType.FLOAT64)) {
                     out.add(Arguments.of(p, cols, prec));
                 }
             }

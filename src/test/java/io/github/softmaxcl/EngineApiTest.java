@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.softmaxcl.exec.EngineConfig;
+import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.Inputs.Pattern;
 import java.nio.ByteBuffer;
@@ -35,6 +37,10 @@ class EngineApiTest {
     @AfterAll
     void close() {
         engine.close();
+    }
+
+    private static SoftmaxEngine open(EngineConfig c) {
+        return Internals.open(c);
     }
 
     private static void assertSignificant(double expected, double actual) {
@@ -75,25 +81,55 @@ class EngineApiTest {
     @Test
     void badArgumentsAreRejectedWithTheValue() {
         float[] x = new float[6];
-        assertIae("logits must not be null", () -> engine.softmax((float[]) null, 1, 1));
-        assertIae("rows must be >= 0, got -2", () -> engine.softmax(x, -2, 3));
-        assertIae("cols must be >= 0, got -3", () -> engine.softmax(x, 2, -3));
-        assertIae("logits.length=6 does not equal rows * cols = 2 * 4 = 8", () -> engine.softmax(x, 2, 4));
-        assertIae("out.length=5", () -> engine.softmax(x, new float[5], 2, 3));
-        assertIae("out must not be the logits array", () -> engine.softmax(x, x, 2, 3));
-        assertIae("rows * cols overflows", () -> engine.softmax(FloatBuffer.allocate(1), FloatBuffer.allocate(1),
+        SoftmaxOp op = SoftmaxOp.softmax();
+        assertIae("data must not be null", () -> engine.softmax((float[]) null, 1, 1));
+        assertIae("shape[0] must be >= 0, got -2", () -> engine.softmax(x, -2, 3));
+        assertIae("shape[1] must be >= 0, got -3", () -> engine.softmax(x, 2, -3));
+        assertIae("array length 6 does not match shape [2, 4] (8 elements)", () -> engine.softmax(x, 2, 4));
+        assertIae("array length 5 does not match shape [2, 3]", () -> engine.softmax(x, new float[5], 2, 3));
+        assertIae("more elements than a long holds", () -> HostTensor.of(FloatBuffer.allocate(1),
                 Long.MAX_VALUE / 2, 3));
-        assertIae("in has 6 elements remaining", () -> engine.softmax(FloatBuffer.wrap(x), FloatBuffer.allocate(8),
-                2, 4));
-        assertIae("read-only", () -> engine.softmax(FloatBuffer.wrap(x), FloatBuffer.allocate(6).asReadOnlyBuffer(),
-                2, 3));
+        assertIae("buffer has 6 float32 elements remaining, shape [2, 4] needs 8",
+                () -> HostTensor.of(FloatBuffer.wrap(x), 2, 4));
+        assertIae("y is read-only", () -> engine.forward(HostTensor.of(x, 2, 3),
+                HostTensor.of(FloatBuffer.allocate(6).asReadOnlyBuffer(), 2, 3), op));
+        assertIae("y is HostTensor[float64 [2, 3]]; planned for float32 [2, 3] axis -1",
+                () -> engine.forward(HostTensor.of(x, 2, 3), HostTensor.of(new double[6], 2, 3), op));
+        assertIae("y is HostTensor[float32 [3, 2]]", () -> engine.forward(HostTensor.of(x, 2, 3),
+                HostTensor.of(new float[6], 3, 2), op));
+        assertIae("axis 2 is out of range for a 2-d tensor (use -2 to 1)",
+                () -> engine.forward(HostTensor.of(x, 2, 3), HostTensor.of(new float[6], 2, 3), op.withAxis(2)));
+        assertIae("mask has 4 entries; expected 6 (the tensor's shape) or 3 (one row, broadcast over all rows)",
+                () -> engine.forward(HostTensor.of(x, 2, 3), HostTensor.of(new float[6], 2, 3),
+                        op.withMask(new byte[4])));
+        assertIae("temperature must be finite and > 0, got 0.0", () -> op.withTemperature(0));
+        assertIae("short data holds float16 or bfloat16, got FLOAT32",
+                () -> HostTensor.of(new short[1], ElementType.FLOAT32, 1));
+        try (DeviceTensor t = engine.allocate(ElementType.FLOAT32, 2, 3)) {
+            assertIae("mixing host and device tensors", () -> engine.forward(t, HostTensor.of(x, 2, 3), op));
+        }
+    }
+
+    @Test
+    void inPlaceOnArraysAndBuffers() {
+        float[] x = Inputs.floats(Pattern.ADVERSARIAL, 40, 77, 4);
+        float[] expected = engine.softmax(x, 40, 77);
+        float[] y = x.clone();
+        engine.softmax(y, y, 40, 77);
+        assertArrayEquals(expected, y);
+        FloatBuffer b = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer().put(x);
+        HostTensor t = HostTensor.of(b.flip(), 40, 77);
+        engine.forward(t, t, SoftmaxOp.softmax());
+        float[] got = new float[x.length];
+        b.get(0, got);
+        assertArrayEquals(expected, got);
     }
 
     @Test
     void outputUntouchedWhenValidationFails() {
         float[] out = new float[6];
         Arrays.fill(out, 42f);
-        assertThrows(IllegalArgumentException.class, () -> engine.softmax(new float[6], out, 3, 3));
+        assertThrows(IllegalArgumentException.class, () -> engine.softmax(new float[9], out, 3, 3));
         for (float v : out) {
             assertEquals(42f, v);
         }
@@ -118,7 +154,7 @@ class EngineApiTest {
         FloatBuffer out = ByteBuffer.allocateDirect((x.length + 2) * 4).order(ByteOrder.nativeOrder())
                 .asFloatBuffer();
         out.position(2);
-        engine.softmax(in, out, rows, cols);
+        engine.forward(HostTensor.of(in, rows, cols), HostTensor.of(out, rows, cols), SoftmaxOp.softmax());
         assertEquals(5, in.position(), "positions are not moved");
         float[] got = new float[x.length];
         out.get(2, got);
@@ -126,7 +162,8 @@ class EngineApiTest {
 
         double[] xd = Inputs.doubles(Pattern.ADVERSARIAL, rows, cols, 3);
         DoubleBuffer outD = DoubleBuffer.allocate(xd.length);
-        engine.softmax(DoubleBuffer.wrap(xd), outD, rows, cols);
+        engine.forward(HostTensor.of(DoubleBuffer.wrap(xd), rows, cols), HostTensor.of(outD, rows, cols),
+                SoftmaxOp.softmax());
         assertArrayEquals(engine.softmax(xd, rows, cols), outD.array());
     }
 
@@ -136,11 +173,11 @@ class EngineApiTest {
         int cols = 513;
         float[] x = Inputs.floats(Pattern.ADVERSARIAL, rows, cols, 9);
         float[] whole = engine.softmax(x, rows, cols);
-        try (SoftmaxEngine small = SoftmaxEngine.builder().maxChunkBytes(7L * cols * 4).build()) {
+        try (SoftmaxEngine small = open(EngineConfig.DEFAULT.withMaxChunkBytes(7L * cols * 4))) {
             assertArrayEquals(whole, small.softmax(x, rows, cols)); // 143 chunks of 7 rows, one of 6
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> small.softmax(new float[8 * cols], 1, 8 * cols));
-            assertTrue(e.getMessage().contains("exceeds the largest buffer"), e.getMessage());
+            assertTrue(e.getMessage().contains("exceeds the largest buffer this device allows"), e.getMessage());
         }
     }
 
@@ -150,10 +187,10 @@ class EngineApiTest {
         int cols = 10;
         float[] x = Inputs.floats(Pattern.OUTLIERS, rows, cols, 9);
         float[] whole = engine.softmax(x, rows, cols);
-        int group = engine.rowGroup(cols, ElementType.FLOAT32);
+        int group = Internals.core(engine).rowGroup(cols, ElementType.FLOAT32);
         assertTrue(group >= 1);
         // A 40-row buffer runs in chunks of 32 rows when the group is 16: tiles stay intact.
-        try (SoftmaxEngine small = SoftmaxEngine.builder().tuning(false).maxChunkBytes(40L * cols * 4).build()) {
+        try (SoftmaxEngine small = open(EngineConfig.DEFAULT.withTuning(false).withMaxChunkBytes(40L * cols * 4))) {
             assertArrayEquals(whole, small.softmax(x, rows, cols));
         }
     }
@@ -167,9 +204,9 @@ class EngineApiTest {
         int[][] shapes = {{1000, 513}, {999, 10}, {7, 70001}, {4, 3}};
         for (io.github.softmaxcl.kernel.Variant v : new io.github.softmaxcl.kernel.Variant[] {null,
                 io.github.softmaxcl.kernel.Variant.CHUNKS, io.github.softmaxcl.kernel.Variant.SPLIT}) {
-            try (SoftmaxEngine plain = SoftmaxEngine.builder().tuning(false).variant(v).overlap(false).build();
-                    SoftmaxEngine overlapped = SoftmaxEngine.builder().tuning(false).variant(v).overlap(true)
-                            .poisonOutputs(true).build()) {
+            try (SoftmaxEngine plain = open(EngineConfig.DEFAULT.withTuning(false).withVariant(v).withOverlap(false));
+                    SoftmaxEngine overlapped = open(EngineConfig.DEFAULT.withTuning(false).withVariant(v)
+                            .withOverlap(true).withPoison(true))) {
                 for (int[] s : shapes) {
                     float[] x = Inputs.floats(Pattern.ADVERSARIAL, s[0], s[1], 5);
                     assertArrayEquals(plain.softmax(x, s[0], s[1]), overlapped.softmax(x, s[0], s[1]),
@@ -184,7 +221,8 @@ class EngineApiTest {
                     in.slice().put(x);
                     FloatBuffer out = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder())
                             .asFloatBuffer();
-                    overlapped.softmax(in, out, s[0], s[1]);
+                    overlapped.forward(HostTensor.of(in, s[0], s[1]), HostTensor.of(out, s[0], s[1]),
+                            SoftmaxOp.softmax());
                     float[] got = new float[x.length];
                     out.get(0, got);
                     assertArrayEquals(plain.softmax(x, s[0], s[1]), got, v + " direct " + s[0] + "x" + s[1]);
@@ -203,7 +241,7 @@ class EngineApiTest {
 
     @Test
     void forcedVariantThatCannotRunTheShapeIsRefused() {
-        try (SoftmaxEngine reg = SoftmaxEngine.builder().variant(io.github.softmaxcl.kernel.Variant.REGISTERS).build()) {
+        try (SoftmaxEngine reg = open(EngineConfig.DEFAULT.withVariant(io.github.softmaxcl.kernel.Variant.REGISTERS))) {
             float[] out = new float[100_000];
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> reg.softmax(new float[100_000], out, 1, 100_000));

@@ -7,6 +7,8 @@ package io.github.softmaxcl;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.softmaxcl.exec.EngineConfig;
+import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.kernel.Variant;
 
 final class Engines {
@@ -15,7 +17,8 @@ final class Engines {
     static SoftmaxEngine open(Variant variant, int split) {
         try {
             // Shipped defaults, not a tuning cache a developer may have on this machine: reproducible.
-            return SoftmaxEngine.builder().variant(variant).split(split).poisonOutputs(true).tuning(false).build();
+            return Internals.open(EngineConfig.DEFAULT.withVariant(variant).withSplit(split).withPoison(true)
+                    .withTuning(false));
         } catch (OpenClUnavailableException e) {
             return fail("OpenCL device tests cannot run: " + e.getMessage(), e);
         }

@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.softmaxcl.exec.EngineConfig;
+import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.kernel.Planner;
 import io.github.softmaxcl.kernel.Variant;
 import io.github.softmaxcl.reference.Comparison;
@@ -49,8 +51,8 @@ class FamilyTest {
         for (Variant v : Variant.values()) {
             forced.put(v, Engines.open(v, 0));
         }
-        sweep = SoftmaxEngine.builder().tuning(false).poisonOutputs(true).sweepAxis(true).build();
-        lanes = SoftmaxEngine.builder().tuning(false).poisonOutputs(true).sweepAxis(false).build();
+        sweep = Internals.open(EngineConfig.DEFAULT.withTuning(false).withPoison(true).withSweepAxis(true));
+        lanes = Internals.open(EngineConfig.DEFAULT.withTuning(false).withPoison(true).withSweepAxis(false));
     }
 
     @AfterAll
@@ -68,13 +70,13 @@ class FamilyTest {
     /** The feature sets every variant runs. */
     enum Feature { LOG, TEMPERATURE, MASK, MASK_ROW, MASKED_ZERO, ALL }
 
-    static SoftmaxOptions options(Feature f) {
+    static SoftmaxOp options(Feature f) {
         return switch (f) {
-            case LOG -> SoftmaxOptions.LOG_SOFTMAX;
-            case TEMPERATURE -> SoftmaxOptions.SOFTMAX.withTemperature(0.7);
-            case MASK, MASK_ROW -> SoftmaxOptions.SOFTMAX;
-            case MASKED_ZERO -> SoftmaxOptions.SOFTMAX.withMaskedRows(MaskedRows.ZERO);
-            case ALL -> SoftmaxOptions.LOG_SOFTMAX.withTemperature(2.5).withMaskedRows(MaskedRows.ZERO);
+            case LOG -> SoftmaxOp.logSoftmax();
+            case TEMPERATURE -> SoftmaxOp.softmax().withTemperature(0.7);
+            case MASK, MASK_ROW -> SoftmaxOp.softmax();
+            case MASKED_ZERO -> SoftmaxOp.softmax().withMaskedRows(MaskedRows.ZERO);
+            case ALL -> SoftmaxOp.logSoftmax().withTemperature(2.5).withMaskedRows(MaskedRows.ZERO);
         };
     }
 
@@ -94,12 +96,12 @@ class FamilyTest {
         return FamilyCheck.rounded(x, f);
     }
 
-    static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, ElementType f, SoftmaxOptions o,
+    static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, ElementType f, SoftmaxOp o,
             byte[] mask) {
         return FamilyCheck.forward(e, x, shape, axis, f, o, mask);
     }
 
-    static void check(double[] x, double[] device, long[] shape, int axis, ElementType f, SoftmaxOptions o, byte[] mask,
+    static void check(double[] x, double[] device, long[] shape, int axis, ElementType f, SoftmaxOp o, byte[] mask,
             String what) {
         Comparison c = FamilyCheck.compareForward(x, device, shape, axis, f, o, mask);
         if (!c.passed()) {
@@ -141,7 +143,7 @@ class FamilyTest {
     @MethodSource("lastAxisCases")
     void everyOptionOnEveryVariant(String engine, ElementType f, Feature feat, int rows, int cols) {
         double[] x = rounded(Inputs.doubles(Pattern.ADVERSARIAL, rows, cols, rows * 31L + cols), f);
-        SoftmaxOptions o = options(feat);
+        SoftmaxOp o = options(feat);
         byte[] mask = maskFor(feat, x.length, cols);
         long[] shape = {rows, cols};
         double[] y = forward(engine(engine), x, shape, -1, f, o, mask);
@@ -172,7 +174,7 @@ class FamilyTest {
             n *= (int) d;
         }
         double[] x = rounded(Inputs.doubles(Pattern.ADVERSARIAL, 1, n, n + axis), f);
-        SoftmaxOptions o = feat == null ? SoftmaxOptions.SOFTMAX : options(feat);
+        SoftmaxOp o = feat == null ? SoftmaxOp.softmax() : options(feat);
         byte[] mask = feat == Feature.MASK || feat == Feature.ALL ? mask(n, (int) shape[shape.length - 1], n) : null;
         for (SoftmaxEngine e : new SoftmaxEngine[] {sweep, lanes}) {
             double[] y = forward(e, x, shape, axis, f, o, mask);
@@ -203,7 +205,7 @@ class FamilyTest {
         for (long d : shape) {
             n *= (int) d;
         }
-        SoftmaxOptions o = (log ? SoftmaxOptions.LOG_SOFTMAX : SoftmaxOptions.SOFTMAX).withTemperature(1.5);
+        SoftmaxOp o = (log ? SoftmaxOp.logSoftmax() : SoftmaxOp.softmax()).withTemperature(1.5);
         double[] logits = Inputs.doubles(Pattern.OUTLIERS, 1, n, n);
         double[] y = rounded(ReferenceFamily.forward(logits, shape, axis, o.withTemperature(1.0), null), f);
         double[] dy = rounded(Inputs.doubles(Pattern.RANDOM, 1, n, n + 1), f);
@@ -225,10 +227,10 @@ class FamilyTest {
         float[] x = Inputs.floats(Pattern.ADVERSARIAL, 300, 77, 1);
         float[] plain = auto.softmax(x, 300, 77);
         float[] t1 = new float[x.length];
-        auto.softmax(x, t1, 300, 77, SoftmaxOptions.SOFTMAX.withTemperature(1.0), null);
+        auto.forward(HostTensor.of(x, 300, 77), HostTensor.of(t1, 300, 77), SoftmaxOp.softmax().withTemperature(1.0));
         assertArrayEquals(plain, t1);
         float[] t2 = new float[x.length];
-        auto.softmax(x, t2, 300, 77, SoftmaxOptions.SOFTMAX.withTemperature(2.0), null);
+        auto.forward(HostTensor.of(x, 300, 77), HostTensor.of(t2, 300, 77), SoftmaxOp.softmax().withTemperature(2.0));
         assertTrue(!java.util.Arrays.equals(plain, t2), "a temperature must change the result");
     }
 
@@ -236,19 +238,20 @@ class FamilyTest {
     void badOptionsAreRejectedWithTheValue() {
         for (double t : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> SoftmaxOptions.SOFTMAX.withTemperature(t));
+                    () -> SoftmaxOp.softmax().withTemperature(t));
             assertTrue(e.getMessage().contains("temperature must be finite and > 0, got " + t), e.getMessage());
         }
         float[] x = new float[12];
         float[] out = new float[12];
         IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
-                () -> auto.softmax(x, out, 3, 4, SoftmaxOptions.SOFTMAX, new byte[5]));
+                () -> auto.forward(HostTensor.of(x, 3, 4), HostTensor.of(out, 3, 4),
+                        SoftmaxOp.softmax().withMask(new byte[5])));
         assertTrue(m.getMessage().contains("mask has 5 entries"), m.getMessage());
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
-                () -> auto.softmax(x, out, new long[] {3, 4}, 2, SoftmaxOptions.SOFTMAX, null));
+                () -> auto.forward(HostTensor.of(x, 3, 4), HostTensor.of(out, 3, 4), SoftmaxOp.softmax().withAxis(2)));
         assertTrue(a.getMessage().contains("axis 2 is out of range"), a.getMessage());
         IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
-                () -> auto.softmax(x, out, new long[] {3, 5}, -1, SoftmaxOptions.SOFTMAX, null));
+                () -> HostTensor.of(x, 3, 5));
         assertTrue(s.getMessage().contains("does not match shape [3, 5]"), s.getMessage());
     }
 }

@@ -64,7 +64,7 @@ class ResourceTest {
     void enginePerThreadAlsoWorks() throws Exception {
         float[] x = Inputs.floats(Pattern.RANDOM, 16, 777, 4);
         float[] expected;
-        try (SoftmaxEngine e = SoftmaxEngine.builder().variant(Variant.REGISTERS).build()) {
+        try (SoftmaxEngine e = io.github.softmaxcl.exec.Internals.open(io.github.softmaxcl.exec.EngineConfig.DEFAULT.withVariant(Variant.REGISTERS))) {
             expected = e.softmax(x, 16, 777);
         }
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -72,7 +72,7 @@ class ResourceTest {
             List<Future<float[]>> out = new ArrayList<>();
             for (int t = 0; t < 3; t++) {
                 out.add(pool.submit(() -> {
-                    try (SoftmaxEngine e = SoftmaxEngine.builder().variant(Variant.REGISTERS).build()) {
+                    try (SoftmaxEngine e = io.github.softmaxcl.exec.Internals.open(io.github.softmaxcl.exec.EngineConfig.DEFAULT.withVariant(Variant.REGISTERS))) {
                         return e.softmax(x, 16, 777);
                     }
                 }));

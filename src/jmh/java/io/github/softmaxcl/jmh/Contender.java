@@ -13,7 +13,11 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.github.softmaxcl.ElementType;
+import io.github.softmaxcl.HostTensor;
 import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.SoftmaxOp;
+import io.github.softmaxcl.SoftmaxPrimitive;
 import io.github.softmaxcl.reference.ReferenceSoftmax;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -121,19 +125,24 @@ abstract class Contender implements AutoCloseable {
      */
     static final class SoftmaxClDirect extends Contender {
         private final SoftmaxEngine engine = SoftmaxEngine.create();
-        private final FloatBuffer x;
         private final FloatBuffer y;
+        private final SoftmaxPrimitive softmax;
+        private final HostTensor xt;
+        private final HostTensor yt;
 
         SoftmaxClDirect(float[] in, int rows, int cols) {
             super(in, rows, cols);
-            x = directFloats(in.length);
+            FloatBuffer x = directFloats(in.length);
             x.put(0, in);
             y = directFloats(in.length);
+            softmax = engine.prepare(SoftmaxOp.softmax(), ElementType.FLOAT32, rows, cols);
+            xt = HostTensor.of(x, rows, cols);
+            yt = HostTensor.of(y, rows, cols);
         }
 
         @Override
         Object run() {
-            engine.softmax(x, y, rows, cols);
+            softmax.forward(xt, yt);
             return y;
         }
 

@@ -7,8 +7,9 @@ package io.github.softmaxcl.bench;
 /**
  * Measured speed of one shape on one device.
  *
+ * @param op the op: softmax, log, temperature, mask, axis0, float16 or bfloat16 (the last two are softmax)
  * @param shape ROWSxCOLS
- * @param dtype float32 or float64
+ * @param dtype float32, float64, float16 or bfloat16
  * @param device device name
  * @param variant the kernel plan used
  * @param kernelMs median kernel-only time (data on the device, event timing)
@@ -23,6 +24,6 @@ package io.github.softmaxcl.bench;
  * @param runs timed runs per median
  * @param axis the softmax axis: -1 (rows), or 0 (columns, on the strided layout)
  */
-public record BenchResult(String shape, String dtype, String device, String variant, double kernelMs,
+public record BenchResult(String op, String shape, String dtype, String device, String variant, double kernelMs,
         double kernelGbps, double copyGbps, double ratioToCopy, double e2eMs, double e2eGbps, double e2eDirectMs, double e2eDirectGbps, double referenceMs,
         int runs, int axis) {}

@@ -1,22 +1,31 @@
 /*
- * The measurement behind `./softmax bench`: for one shape, kernel-only softmax and a copy kernel on
- * the same device buffers (runs alternated, so both see the same machine state), end-to-end calls
- * from Java arrays, and the CPU reference. Medians after warm-up; every result is also checked
- * against the reference once, so a fast wrong kernel can never produce a benchmark number.
+ * The measurement behind `./softmax bench`: for one shape, element type and op, kernel-only time
+ * and a copy kernel on the same device tensors (runs alternated, so both see the same machine
+ * state), end-to-end calls from Java arrays and from direct buffers, and the CPU reference. Medians
+ * after warm-up; every path's result is checked against the reference once, so a fast wrong kernel
+ * can never produce a benchmark number. Every op and type goes through the same body and the same
+ * public API a user calls.
  */
 package io.github.softmaxcl.bench;
 
-import io.github.softmaxcl.DeviceMatrix;
+import io.github.softmaxcl.DeviceTensor;
 import io.github.softmaxcl.ElementType;
+import io.github.softmaxcl.HostTensor;
 import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.SoftmaxOp;
+import io.github.softmaxcl.exec.EngineCore;
+import io.github.softmaxcl.exec.Internals;
+import io.github.softmaxcl.exec.Probes;
+import io.github.softmaxcl.exec.Problem;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
-import io.github.softmaxcl.reference.ReferenceSoftmax;
+import io.github.softmaxcl.reference.ReferenceFamily;
+import io.github.softmaxcl.verify.FamilyCheck;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /** Runs the benchmark for one shape. */
 public final class Benchmark {
@@ -24,7 +33,17 @@ public final class Benchmark {
     static final long ROTATE_BYTES = 64L << 20;
     static final int MAX_PAIRS = 64;
 
+    /**
+     * One member of the family benchmark.
+     *
+     * @param name the record's {@code op}
+     * @param type element type
+     * @param op the op
+     */
+    public record Member(String name, ElementType type, SoftmaxOp op) {}
+
     private final SoftmaxEngine engine;
+    private final EngineCore core;
     private final int runs;
     private final boolean withReference;
 
@@ -39,117 +58,145 @@ public final class Benchmark {
             throw new IllegalArgumentException("runs must be >= 1, got " + runs);
         }
         this.engine = engine;
+        this.core = Internals.core(engine);
         this.runs = runs;
         this.withReference = withReference;
     }
 
     /**
-     * @param shape the shape
-     * @param precision element type
-     * @return the measurements
-     * @throws IllegalStateException if the device result does not match the reference
+     * @param cols row length, for the "mask" member's one-row mask (every 8th entry masked)
+     * @return the family members: softmax, log, temperature, mask, axis0, float16, bfloat16
      */
-    public BenchResult run(Shape shape, ElementType precision) {
-        int rows = shape.rows();
-        int cols = shape.cols();
-        double bytes = 2.0 * shape.elements() * precision.bytes();
+    public static List<Member> family(int cols) {
+        boolean[] keep = new boolean[cols];
+        for (int i = 0; i < cols; i++) {
+            keep[i] = i % 8 != 0;
+        }
+        SoftmaxOp s = SoftmaxOp.softmax();
+        return List.of(new Member("softmax", ElementType.FLOAT32, s),
+                new Member("log", ElementType.FLOAT32, SoftmaxOp.logSoftmax()),
+                new Member("temperature", ElementType.FLOAT32, s.withTemperature(0.7)),
+                new Member("mask", ElementType.FLOAT32, s.withMask(keep)),
+                new Member("axis0", ElementType.FLOAT32, s.withAxis(0)),
+                new Member("float16", ElementType.FLOAT16, s),
+                new Member("bfloat16", ElementType.BFLOAT16, s));
+    }
+
+    /**
+     * Plain softmax along the last axis.
+     *
+     * @param shape the shape
+     * @param type element type
+     * @return the measurements
+     * @throws IllegalStateException if a device result does not match the reference
+     */
+    public BenchResult run(Shape shape, ElementType type) {
+        return run(shape, new Member("softmax", type, SoftmaxOp.softmax()));
+    }
+
+    /**
+     * @param shape the shape
+     * @param m the member to measure
+     * @return the measurements
+     * @throws IllegalStateException if a device result does not match the reference
+     */
+    public BenchResult run(Shape shape, Member m) {
+        ElementType type = m.type();
+        long[] s = {shape.rows(), shape.cols()};
+        int n = (int) shape.elements();
+        double bytes = 2.0 * n * type.bytes();
+        Object x = FamilyCheck.array(Inputs.doubles(Inputs.Pattern.RANDOM, shape.rows(), shape.cols(), 42), type);
+        double[] xr = FamilyCheck.doubles(x, type);
+        Object y = FamilyCheck.array(new double[n], type);
+        HostTensor hx = FamilyCheck.tensor(x, type, s);
+        HostTensor hy = FamilyCheck.tensor(y, type, s);
+        ByteBuffer dxb = ByteBuffer.allocateDirect(n * type.bytes()).order(ByteOrder.nativeOrder());
+        ByteBuffer dyb = ByteBuffer.allocateDirect(n * type.bytes()).order(ByteOrder.nativeOrder());
+        HostTensor ddx = HostTensor.of(dxb, type, s);
+        HostTensor ddy = HostTensor.of(dyb, type, s);
+        dxb.duplicate().put(bytesOf(x, type));
+        Problem p = core.problem(Internals.spec(m.op()), type, s);
+        byte[] mask = Internals.spec(m.op()).mask();
         long[] kernel = new long[runs];
         long[] copy = new long[runs];
-        long[] e2e = new long[Math.max(3, runs / 2)];
-        long[] direct = new long[e2e.length];
-        Data d = precision == ElementType.FLOAT32 ? new F32(rows, cols) : new F64(rows, cols);
-        try (Rotation r = new Rotation(engine, shape, precision)) {
-            r.upload(d::upload);
-            measureKernels(r, kernel, copy);
-            d.check(d.download(r.last()), "kernel-only");
+        try (Rotation r = new Rotation(engine, type, s)) {
+            r.ins.forEach(t -> t.upload(hx));
+            for (int i = 0; i < Math.max(3, r.size()); i++) { // warm-up: builds, first touch of every page
+                Probes.kernelNanos(p, mask, data(r.in(i)), data(r.out(i)));
+                Probes.copyNanos(data(r.in(i)), data(r.out(i)));
+            }
+            for (int i = 0; i < runs; i++) {
+                copy[i] = Probes.copyNanos(data(r.in(i)), data(r.out(i)));
+                kernel[i] = Probes.kernelNanos(p, mask, data(r.in(i)), data(r.out(i)));
+            }
+            // The checked result comes from the pair used last, after a softmax ran on it.
+            Probes.kernelNanos(p, mask, data(r.in(runs - 1)), data(r.out(runs - 1)));
+            r.out(runs - 1).download(hy);
+            check(xr, FamilyCheck.doubles(y, type), s, m, "kernel-only");
         }
-        for (int i = 0; i < e2e.length; i++) {
-            long t0 = System.nanoTime();
-            d.arrays(engine);
-            e2e[i] = System.nanoTime() - t0;
-        }
-        d.check(d.arrayResult(), "end-to-end from arrays");
-        for (int i = 0; i < direct.length; i++) {
-            long t0 = System.nanoTime();
-            d.direct(engine);
-            direct[i] = System.nanoTime() - t0;
-        }
-        d.check(d.directResult(), "end-to-end from direct buffers");
-        double referenceMs = withReference ? timeReference(d::reference, shape) : Double.NaN;
+        long[] e2e = timed(() -> engine.forward(hx, hy, m.op()));
+        check(xr, FamilyCheck.doubles(y, type), s, m, "end-to-end from arrays");
+        long[] direct = timed(() -> engine.forward(ddx, ddy, m.op()));
+        Object back = FamilyCheck.array(new double[n], type);
+        fromBytes(dyb, back, type);
+        check(xr, FamilyCheck.doubles(back, type), s, m, "end-to-end from direct buffers");
+        double referenceMs = withReference ? timeReference(() -> ReferenceFamily.forward(xr, s, m.op().axis(),
+                m.op(), mask), shape) : Double.NaN;
         double kernelMs = median(kernel) / 1e6;
         double copyMs = median(copy) / 1e6;
         double e2eMs = median(e2e) / 1e6;
         double directMs = median(direct) / 1e6;
         double kernelGbps = bytes / kernelMs / 1e6;
         double copyGbps = bytes / copyMs / 1e6;
-        return new BenchResult(shape.toString(), precision == ElementType.FLOAT32 ? "float32" : "float64",
-                engine.device().name(), engine.plan(rows, cols, precision).toString(), kernelMs, kernelGbps, copyGbps,
-                kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs, bytes / directMs / 1e6, referenceMs, runs, -1);
+        String plan = p.plan() != null ? p.plan().toString()
+                : (core.sweepsAxis() ? "SWEEP" : "STRIDED") + "(axis " + m.op().axis() + ")";
+        return new BenchResult(m.name(), shape.toString(), type.label(), core.device().name(), plan, kernelMs,
+                kernelGbps, copyGbps, kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs,
+                bytes / directMs / 1e6, referenceMs, runs, p.op().axis() < 0 ? -1 : p.op().axis());
     }
 
-    /**
-     * Softmax along axis 0 (columns) of a matrix, kernel-only, next to the copy kernel on the same
-     * buffers; the result is checked against the reference first.
-     *
-     * @param shape the shape
-     * @return the measurements (e2e fields NaN: the column path is measured on the device only)
-     * @throws IllegalStateException if the device result does not match the reference
-     */
-    public BenchResult runColumns(Shape shape) {
-        int rows = shape.rows();
-        int cols = shape.cols();
-        float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
-        float[] y = new float[x.length];
-        long[] kernel = new long[runs];
-        long[] copy = new long[runs];
-        try (Rotation r = new Rotation(engine, shape, ElementType.FLOAT32)) {
-            r.upload(m -> m.upload(x));
-            for (int i = 0; i < Math.max(3, r.size()); i++) {
-                engine.columnSoftmaxNanos(r.in(i), r.out(i));
-                engine.copyNanos(r.in(i), r.out(i));
-            }
-            for (int i = 0; i < runs; i++) {
-                copy[i] = engine.copyNanos(r.in(i), r.out(i));
-                kernel[i] = engine.columnSoftmaxNanos(r.in(i), r.out(i));
-            }
-            engine.columnSoftmaxNanos(r.in(runs - 1), r.out(runs - 1));
-            r.out(runs - 1).download(y);
+    private long[] timed(Runnable call) {
+        long[] t = new long[Math.max(3, runs / 2)];
+        call.run(); // warm-up: staging buffers, first touch
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            call.run();
+            t[i] = System.nanoTime() - t0;
         }
-        double[] xd = new double[x.length];
-        double[] yd = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            xd[i] = x[i];
-            yd[i] = y[i];
-        }
-        long[] s = {rows, cols};
-        io.github.softmaxcl.SoftmaxOptions o = io.github.softmaxcl.SoftmaxOptions.SOFTMAX;
-        Comparison c = io.github.softmaxcl.verify.FamilyCheck.compareForward(xd, yd, s, 0,
-                ElementType.FLOAT32, o, null);
+        return t;
+    }
+
+    private static void check(double[] x, double[] y, long[] s, Member m, String path) {
+        int axis = m.op().axis();
+        byte[] mask = Internals.spec(m.op()).mask();
+        Comparison c = FamilyCheck.compareForward(x, y, s, axis, m.type(), m.op(), mask);
         if (!c.passed()) {
-            throw new IllegalStateException("axis-0 device result does not match the reference: " + c);
+            throw new IllegalStateException(m.name() + " " + path + " result does not match the reference: " + c);
         }
-        double bytes = 2.0 * shape.elements() * 4;
-        double kernelMs = median(kernel) / 1e6;
-        double copyMs = median(copy) / 1e6;
-        return new BenchResult(shape.toString(), "float32", engine.device().name(),
-                io.github.softmaxcl.kernel.Planner.prefersVectors(engine.device()) ? "SWEEP(axis 0)" : "STRIDED(axis 0)",
-                kernelMs,
-                bytes / kernelMs / 1e6, bytes / copyMs / 1e6, copyMs / kernelMs, Double.NaN, Double.NaN, Double.NaN,
-                Double.NaN, Double.NaN, runs, 0);
     }
 
-    private void measureKernels(Rotation r, long[] kernel, long[] copy) {
-        for (int i = 0; i < Math.max(3, r.size()); i++) { // warm-up: builds, first touch of every page
-            engine.kernelNanos(r.in(i), r.out(i));
-            engine.copyNanos(r.in(i), r.out(i));
+    private static io.github.softmaxcl.exec.DeviceData data(DeviceTensor t) {
+        return Internals.data(t);
+    }
+
+    private static byte[] bytesOf(Object array, ElementType type) {
+        ByteBuffer b = ByteBuffer.allocate(java.lang.reflect.Array.getLength(array) * type.bytes())
+                .order(ByteOrder.nativeOrder());
+        switch (type) {
+            case FLOAT32 -> b.asFloatBuffer().put((float[]) array);
+            case FLOAT64 -> b.asDoubleBuffer().put((double[]) array);
+            default -> b.asShortBuffer().put((short[]) array);
         }
-        for (int i = 0; i < kernel.length; i++) {
-            copy[i] = engine.copyNanos(r.in(i), r.out(i));
-            kernel[i] = engine.kernelNanos(r.in(i), r.out(i));
+        return b.array();
+    }
+
+    private static void fromBytes(ByteBuffer src, Object array, ElementType type) {
+        ByteBuffer b = src.duplicate().clear().order(ByteOrder.nativeOrder());
+        switch (type) {
+            case FLOAT32 -> b.asFloatBuffer().get((float[]) array);
+            case FLOAT64 -> b.asDoubleBuffer().get((double[]) array);
+            default -> b.asShortBuffer().get((short[]) array);
         }
-        // The checked result comes from the pair used last, after a softmax ran on it.
-        engine.kernelNanos(r.in(kernel.length - 1), r.out(kernel.length - 1));
-        r.markLast(kernel.length - 1);
     }
 
     /**
@@ -157,17 +204,16 @@ public final class Benchmark {
      * shapes smaller than {@link #ROTATE_BYTES} are rotated over several copies.
      */
     private static final class Rotation implements AutoCloseable {
-        private final java.util.List<DeviceMatrix> ins = new java.util.ArrayList<>();
-        private final java.util.List<DeviceMatrix> outs = new java.util.ArrayList<>();
-        private int last;
+        private final List<DeviceTensor> ins = new ArrayList<>();
+        private final List<DeviceTensor> outs = new ArrayList<>();
 
-        Rotation(SoftmaxEngine engine, Shape shape, ElementType precision) {
-            long bytes = shape.elements() * precision.bytes();
+        Rotation(SoftmaxEngine engine, ElementType type, long[] shape) {
+            long bytes = shape[0] * shape[1] * type.bytes();
             int pairs = (int) Math.min(MAX_PAIRS, Math.max(1, (ROTATE_BYTES + bytes - 1) / bytes));
             try {
                 for (int i = 0; i < pairs; i++) {
-                    ins.add(engine.allocate(shape.rows(), shape.cols(), precision));
-                    outs.add(engine.allocate(shape.rows(), shape.cols(), precision));
+                    ins.add(engine.allocate(type, shape));
+                    outs.add(engine.allocate(type, shape));
                 }
             } catch (RuntimeException e) {
                 close();
@@ -175,213 +221,22 @@ public final class Benchmark {
             }
         }
 
-        void upload(java.util.function.Consumer<DeviceMatrix> up) {
-            ins.forEach(up);
-        }
-
         int size() {
             return ins.size();
         }
 
-        DeviceMatrix in(int i) {
+        DeviceTensor in(int i) {
             return ins.get(i % ins.size());
         }
 
-        DeviceMatrix out(int i) {
+        DeviceTensor out(int i) {
             return outs.get(i % outs.size());
-        }
-
-        void markLast(int i) {
-            last = i;
-        }
-
-        DeviceMatrix last() {
-            return out(last);
         }
 
         @Override
         public void close() {
-            ins.forEach(DeviceMatrix::close);
-            outs.forEach(DeviceMatrix::close);
-        }
-    }
-
-    /**
-     * One precision's arrays for a benchmark run: the same steps for float32 and float64, each
-     * result checked against the reference before its time counts.
-     */
-    private abstract static class Data {
-        final int rows;
-        final int cols;
-        private double[] ref;
-
-        Data(int rows, int cols) {
-            this.rows = rows;
-            this.cols = cols;
-        }
-
-        abstract void upload(DeviceMatrix m);
-
-        abstract double[] download(DeviceMatrix m);
-
-        abstract void arrays(SoftmaxEngine e);
-
-        abstract double[] arrayResult();
-
-        abstract void direct(SoftmaxEngine e);
-
-        abstract double[] directResult();
-
-        abstract double[] reference();
-
-        abstract double input(long i);
-
-        abstract ElementType precision();
-
-        void check(double[] y, String path) {
-            if (ref == null) {
-                ref = reference();
-            }
-            Comparison c = Comparison.of(this::input, i -> y[(int) i], i -> ref[(int) i], rows, cols, precision());
-            if (!c.passed()) {
-                throw new IllegalStateException(path + " result does not match the reference: " + c);
-            }
-        }
-    }
-
-    private static final class F32 extends Data {
-        private final float[] x;
-        private final float[] y;
-        private final FloatBuffer dx;
-        private final FloatBuffer dy;
-
-        F32(int rows, int cols) {
-            super(rows, cols);
-            x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 42);
-            y = new float[x.length];
-            dx = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer().put(0, x);
-            dy = ByteBuffer.allocateDirect(x.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        }
-
-        @Override
-        void upload(DeviceMatrix m) {
-            m.upload(x);
-        }
-
-        @Override
-        double[] download(DeviceMatrix m) {
-            float[] out = new float[x.length];
-            m.download(out);
-            return widen(out);
-        }
-
-        @Override
-        void arrays(SoftmaxEngine e) {
-            e.softmax(x, y, rows, cols);
-        }
-
-        @Override
-        double[] arrayResult() {
-            return widen(y);
-        }
-
-        @Override
-        void direct(SoftmaxEngine e) {
-            e.softmax(dx, dy, rows, cols);
-        }
-
-        @Override
-        double[] directResult() {
-            float[] out = new float[x.length];
-            dy.get(0, out);
-            return widen(out);
-        }
-
-        @Override
-        double[] reference() {
-            return ReferenceSoftmax.softmax(x, rows, cols);
-        }
-
-        @Override
-        double input(long i) {
-            return x[(int) i];
-        }
-
-        @Override
-        ElementType precision() {
-            return ElementType.FLOAT32;
-        }
-
-        private static double[] widen(float[] f) {
-            double[] d = new double[f.length];
-            for (int i = 0; i < f.length; i++) {
-                d[i] = f[i];
-            }
-            return d;
-        }
-    }
-
-    private static final class F64 extends Data {
-        private final double[] x;
-        private final double[] y;
-        private final DoubleBuffer dx;
-        private final DoubleBuffer dy;
-
-        F64(int rows, int cols) {
-            super(rows, cols);
-            x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 42);
-            y = new double[x.length];
-            dx = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer().put(0, x);
-            dy = ByteBuffer.allocateDirect(x.length * 8).order(ByteOrder.nativeOrder()).asDoubleBuffer();
-        }
-
-        @Override
-        void upload(DeviceMatrix m) {
-            m.upload(x);
-        }
-
-        @Override
-        double[] download(DeviceMatrix m) {
-            double[] out = new double[x.length];
-            m.download(out);
-            return out;
-        }
-
-        @Override
-        void arrays(SoftmaxEngine e) {
-            e.softmax(x, y, rows, cols);
-        }
-
-        @Override
-        double[] arrayResult() {
-            return y;
-        }
-
-        @Override
-        void direct(SoftmaxEngine e) {
-            e.softmax(dx, dy, rows, cols);
-        }
-
-        @Override
-        double[] directResult() {
-            double[] out = new double[x.length];
-            dy.get(0, out);
-            return out;
-        }
-
-        @Override
-        double[] reference() {
-            return ReferenceSoftmax.softmax(x, rows, cols);
-        }
-
-        @Override
-        double input(long i) {
-            return x[(int) i];
-        }
-
-        @Override
-        ElementType precision() {
-            return ElementType.FLOAT64;
+            ins.forEach(DeviceTensor::close);
+            outs.forEach(DeviceTensor::close);
         }
     }
 

@@ -7,8 +7,12 @@
  */
 package io.github.softmaxcl.bench;
 
-import io.github.softmaxcl.DeviceMatrix;
+import io.github.softmaxcl.DeviceTensor;
+import io.github.softmaxcl.exec.Internals;
+import io.github.softmaxcl.exec.Probes;
 import io.github.softmaxcl.ElementType;
+import io.github.softmaxcl.HostTensor;
+import io.github.softmaxcl.kernel.Features;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.SoftmaxException;
 import io.github.softmaxcl.kernel.Plan;
@@ -88,7 +92,7 @@ public final class Tuner {
         double bytes = 2.0 * r * c * precision.bytes();
         Comparison.Values input;
         double[] ref;
-        Plan defaultPlan = Planner.plan(r, c, precision, engine.device(), null, 0);
+        Plan defaultPlan = Planner.plan(r, c, precision, Internals.core(engine).device(), null, 0, Tuning.NONE);
         Plan best = null;
         Tunables bestTunables = null;
         double bestGbps = 0;
@@ -111,28 +115,26 @@ public final class Tuner {
         }
         float[] yf = xf == null ? null : new float[xf.length];
         double[] yd = xd == null ? null : new double[xd.length];
-        try (DeviceMatrix in = xf != null ? engine.upload(xf, r, c) : engine.upload(xd, r, c);
-                DeviceMatrix out = engine.allocate(r, c, precision)) {
-            for (Variant v : TuningSpace.variants(engine.device())) {
+        io.github.softmaxcl.device.DeviceInfo device = Internals.core(engine).device();
+        try (DeviceTensor in = engine.upload(xf != null ? HostTensor.of(xf, r, c) : HostTensor.of(xd, r, c));
+                DeviceTensor out = engine.allocate(precision, r, c)) {
+            for (Variant v : TuningSpace.variants(device)) {
                 java.util.LinkedHashSet<Tunables> space = new java.util.LinkedHashSet<>();
                 space.add(Tunables.DEFAULTS);
                 space.addAll(TuningSpace.candidates(v, precision, quick));
                 for (Tunables t : space) {
                     Plan plan;
                     try {
-                        plan = Planner.configure(v, r, c, precision, engine.device(), 0, t);
+                        plan = Planner.configure(v, r, c, precision, device, 0, t);
                     } catch (IllegalArgumentException e) {
                         continue; // not applicable to this shape or device
                     }
                     long[] times = new long[RUNS];
                     try {
-                        engine.fill(out, Double.NaN);
-                        long first = engine.kernelNanos(in, out, plan); // warm-up and the checked run
-                        if (yf != null) {
-                            out.download(yf);
-                        } else {
-                            out.download(yd);
-                        }
+                        Probes.fill(Internals.data(out), Double.NaN);
+                        long first = Probes.kernelNanos(Internals.data(in), Internals.data(out), plan,
+                                Features.PLAIN); // warm-up and the checked run
+                        out.download(yf != null ? HostTensor.of(yf, r, c) : HostTensor.of(yd, r, c));
                         final float[] ff = yf;
                         final double[] dd = yd;
                         Comparison cmp = Comparison.of(input, ff != null ? i -> ff[(int) i] : i -> dd[(int) i],
@@ -148,7 +150,8 @@ public final class Tuner {
                             continue;
                         }
                         for (int i = 0; i < RUNS; i++) {
-                            times[i] = engine.kernelNanos(in, out, plan);
+                            times[i] = Probes.kernelNanos(Internals.data(in), Internals.data(out), plan,
+                                    Features.PLAIN);
                         }
                     } catch (SoftmaxException e) {
                         skipped++;

@@ -73,6 +73,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also measure softmax along axis 0 (columns) of these shapes (default: ${DEFAULT-VALUE}; 'none' for none).")
     List<String> axis0 = new ArrayList<>(List.of("4096x4096"));
 
+    @Option(names = "--family", description = {"Measure every family member on each shape: softmax, log, temperature,",
+        "mask, axis0, float16, bfloat16 (float32 unless named), one record per op."})
+    boolean family;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write one JSON record per shape to FILE.")
     Path json;
 
@@ -93,31 +97,25 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, JsonNode> baseline = compare == null ? Map.of() : readBaseline(compare);
         PrintWriter out = spec.commandLine().getOut();
         List<BenchResult> results = new ArrayList<>();
-        try (SoftmaxEngine engine = SoftmaxEngine.builder().device(device).variant(variant).build()) {
-            out.printf("device: %s%n", engine.device().describe());
-            out.printf("%-12s %-7s %-38s %9s %8s %8s %6s %9s %8s %9s %10s%n", "shape", "dtype", "plan",
+        try (SoftmaxEngine engine = io.github.softmaxcl.exec.Internals.open(
+                io.github.softmaxcl.exec.EngineConfig.DEFAULT.withSpec(device).withVariant(variant))) {
+            out.printf("device: %s%n", io.github.softmaxcl.exec.Internals.core(engine).device().describe());
+            out.printf("%-12s %-11s %-8s %-38s %9s %8s %8s %6s %9s %8s %9s %10s%n", "shape", "op", "dtype", "plan",
                     "kernel_ms", "GB/s", "copyGB/s", "ratio", "e2e_ms", "e2eGB/s", "direct_ms", "ref_ms");
             out.flush();
             Benchmark bench = new Benchmark(engine, runs, !noReference);
             for (Shape s : parsed) {
-                BenchResult r = bench.run(s, precision);
-                results.add(r);
-                out.printf(Locale.ROOT, "%-12s %-7s %-38s %9.3f %8.2f %8.2f %6.2f %9.3f %8.2f %9.3f %10.1f%n",
-                        r.shape(), r.dtype(), r.variant(), r.kernelMs(), r.kernelGbps(), r.copyGbps(), r.ratioToCopy(),
-                        r.e2eMs(), r.e2eGbps(), r.e2eDirectMs(), r.referenceMs());
-                JsonNode base = baseline.get(r.shape() + "/" + r.dtype() + "/" + r.axis());
-                if (base != null) {
-                    out.printf(Locale.ROOT, "  vs baseline: kernel GB/s %s, ratio to copy %s, e2e ms %s%n",
-                            change(base.path("kernel_gbps").asDouble(), r.kernelGbps()),
-                            change(base.path("ratio_to_copy").asDouble(), r.ratioToCopy()),
-                            change(base.path("e2e_ms").asDouble(), r.e2eMs()));
+                List<Benchmark.Member> members = family ? Benchmark.family(s.cols())
+                        : List.of(new Benchmark.Member("softmax", precision, io.github.softmaxcl.SoftmaxOp.softmax()));
+                for (Benchmark.Member m : members) {
+                    print(out, bench.run(s, m), results, baseline);
                 }
-                out.flush();
             }
-            if (precision == ElementType.FLOAT32 && !(axis0.size() == 1 && axis0.get(0).equals("none"))) {
+            if (!family && precision == ElementType.FLOAT32 && !(axis0.size() == 1 && axis0.get(0).equals("none"))) {
                 for (String text : axis0) {
                     Shape s = Shape.parse(text);
-                    BenchResult r = bench.runColumns(s);
+                    BenchResult r = bench.run(s, new Benchmark.Member("axis0", ElementType.FLOAT32,
+                            io.github.softmaxcl.SoftmaxOp.softmax().withAxis(0)));
                     results.add(r);
                     BenchResult rowwise = results.stream().filter(x -> x.shape().equals(r.shape()) && x.axis() == -1)
                             .findFirst().orElse(null);
@@ -134,6 +132,22 @@ final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("wrote " + json);
         }
         return 0;
+    }
+
+    private static void print(PrintWriter out, BenchResult r, List<BenchResult> results,
+            Map<String, JsonNode> baseline) {
+        results.add(r);
+        out.printf(Locale.ROOT, "%-12s %-11s %-8s %-38s %9.3f %8.2f %8.2f %6.2f %9.3f %8.2f %9.3f %10.1f%n",
+                r.shape(), r.op(), r.dtype(), r.variant(), r.kernelMs(), r.kernelGbps(), r.copyGbps(),
+                r.ratioToCopy(), r.e2eMs(), r.e2eGbps(), r.e2eDirectMs(), r.referenceMs());
+        JsonNode base = baseline.get(r.op() + "/" + r.shape() + "/" + r.dtype() + "/" + r.axis());
+        if (base != null) {
+            out.printf(Locale.ROOT, "  vs baseline: kernel GB/s %s, ratio to copy %s, e2e ms %s%n",
+                    change(base.path("kernel_gbps").asDouble(), r.kernelGbps()),
+                    change(base.path("ratio_to_copy").asDouble(), r.ratioToCopy()),
+                    change(base.path("e2e_ms").asDouble(), r.e2eMs()));
+        }
+        out.flush();
     }
 
     private static String change(double before, double after) {
@@ -158,7 +172,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Map<String, JsonNode> byShape = new HashMap<>();
         for (JsonNode n : root) {
-            byShape.put(n.path("shape").asText() + "/" + n.path("dtype").asText() + "/" + n.path("axis").asInt(-1), n);
+            byShape.put(n.path("op").asText("softmax") + "/" + n.path("shape").asText() + "/" + n.path("dtype").asText() + "/" + n.path("axis").asInt(-1), n);
         }
         return byShape;
     }

@@ -43,7 +43,7 @@ final class DemoCommand implements Callable<Integer> {
         DevicesCommand.printTable(out, all, DevicesCommand.defaultDevice(all, spec.commandLine().getErr()));
         boolean ok = true;
         try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
-            DeviceInfo d = engine.device();
+            io.github.softmaxcl.DeviceDescription d = engine.device();
             out.printf("%nusing %s %s%n%nThe article's examples (float64):%n", d.id(), d.name());
             for (double[] x : ARTICLE) {
                 ok &= example(out, engine, x);

@@ -7,7 +7,8 @@
 package io.github.softmaxcl.cli;
 
 import io.github.softmaxcl.SoftmaxEngine;
-import io.github.softmaxcl.SoftmaxOptions;
+import io.github.softmaxcl.HostTensor;
+import io.github.softmaxcl.SoftmaxOp;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,7 +46,7 @@ final class EvalCommand implements Callable<Integer> {
         for (int i = 0; i < x.length; i++) {
             x[i] = parse(values.get(i));
         }
-        SoftmaxOptions options = SoftmaxOptions.SOFTMAX.withLog(log).withTemperature(temperature);
+        SoftmaxOp op = (log ? SoftmaxOp.logSoftmax() : SoftmaxOp.softmax()).withTemperature(temperature);
         double[] y = new double[x.length];
         long[] shape = {1, x.length};
         try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
@@ -55,7 +56,7 @@ final class EvalCommand implements Callable<Integer> {
                     f[i] = (float) x[i];
                 }
                 float[] r = new float[f.length];
-                engine.softmax(f, r, shape, -1, options, null);
+                engine.forward(HostTensor.of(f, shape), HostTensor.of(r, shape), op);
                 for (int i = 0; i < r.length; i++) {
                     y[i] = r[i];
                 }
@@ -64,7 +65,7 @@ final class EvalCommand implements Callable<Integer> {
                     throw new CommandFailedException("device " + engine.device().name()
                             + " has no float64 support (cl_khr_fp64); use --float32");
                 }
-                engine.softmax(x, y, shape, -1, options, null);
+                engine.forward(HostTensor.of(x, shape), HostTensor.of(y, shape), op);
             }
         }
         spec.commandLine().getOut().println(format(y));

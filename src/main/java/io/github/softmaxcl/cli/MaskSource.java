@@ -52,7 +52,11 @@ final class MaskSource implements AutoCloseable {
             if (axis == shape.length - 1 && ms.length == 1 && ms[0] == shape[shape.length - 1]) {
                 boolean[] keep = r.readAllBooleans();
                 r.close();
-                return new MaskSource(null, io.github.softmaxcl.SoftmaxOptions.mask(keep));
+                byte[] row = new byte[keep.length];
+                for (int i = 0; i < keep.length; i++) {
+                    row[i] = keep[i] ? (byte) 1 : 0;
+                }
+                return new MaskSource(null, row);
             }
             throw new ParameterException(spec.commandLine(), "--mask " + file + " has shape " + h.shapeString()
                     + "; it must equal the input's shape " + Arrays.toString(shape)

@@ -106,8 +106,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Integer run(OutputFile outputFile) throws IOException {
-        io.github.softmaxcl.SoftmaxOptions options = new io.github.softmaxcl.SoftmaxOptions(log, temperature,
-                maskedRows);
+        io.github.softmaxcl.SoftmaxOp op = (log ? io.github.softmaxcl.SoftmaxOp.logSoftmax()
+                : io.github.softmaxcl.SoftmaxOp.softmax()).withTemperature(temperature).withMaskedRows(maskedRows);
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
         try (NpyReader reader = NpyReader.open(input)) {
@@ -142,19 +142,14 @@ final class RunCommand implements Callable<Integer> {
                 if (h.elementCount() > 0) {
                     try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
                         where = " on " + engine.device().id() + " " + engine.device().name();
-                        ElementType compute = h.dtype() == io.github.softmaxcl.npy.NpyDType.FLOAT64 ? ElementType.FLOAT64
-                                : ElementType.FLOAT32;
-                        long per = chunkRows(engine, units, unitElems, itemBytes, compute, inner == 1);
+                        ElementType type = h.dtype().elementType();
+                        long per = chunkRows(engine, units, unitElems, itemBytes, type, inner == 1);
                         LOG.debug("{} units of {} elements {}, {} per chunk", units, unitElems, h.dtype(), per);
                         Progress progress = new Progress(err, !quiet && System.console() != null, units,
                                 unitElems * itemBytes);
                         StreamingSoftmax.ChunkSource source = main.sourceFilter.apply(reader::readElements);
                         StreamingSoftmax.ChunkSink sink = main.sinkFilter.apply(writer::write);
-                        boolean plain = options.equals(io.github.softmaxcl.SoftmaxOptions.SOFTMAX) && mask.none()
-                                && inner == 1 && h.dtype() != io.github.softmaxcl.npy.NpyDType.FLOAT16;
-                        StreamingSoftmax.ChunkCompute chunks = plain
-                                ? StreamingSoftmax.plain(engine, FileSample.precisionOf(input, h.dtype()), k)
-                                : new FamilyChunks(engine, h.dtype(), k, inner, options, mask);
+                        StreamingSoftmax.ChunkCompute chunks = new FamilyChunks(engine, type, k, inner, op, mask);
                         long[] done = {0};
                         try {
                             StreamingSoftmax.run(source, sink, unitElems, itemBytes, units, per, chunks, n -> {
@@ -207,10 +202,11 @@ final class RunCommand implements Callable<Integer> {
     private long chunkRows(SoftmaxEngine engine, long rows, long cols, int itemBytes, ElementType precision,
             boolean lastAxis) {
         long rowBytes = Math.multiplyExact(cols, (long) itemBytes);
-        long limit = Math.min(engine.maxChunkBytes(), Integer.MAX_VALUE - 64);
+        io.github.softmaxcl.exec.EngineCore core = io.github.softmaxcl.exec.Internals.core(engine);
+        long limit = Math.min(core.maxChunkBytes(), Integer.MAX_VALUE - 64);
         if (rowBytes > limit) {
             throw new CommandFailedException("one " + (lastAxis ? "row" : "slice along the axis") + " of " + cols + " "
-                    + precision.name().toLowerCase(Locale.ROOT)
+                    + precision.label()
                     + " elements is " + rowBytes + " bytes, more than the largest chunk buffer on "
                     + engine.device().name() + " (" + limit + " bytes: the device's max allocation, a quarter of"
                     + " its memory, and 2 GiB per Java buffer); rows of at most " + limit / itemBytes
@@ -229,7 +225,7 @@ final class RunCommand implements Callable<Integer> {
             per = Math.max(1, Math.min(maxRows, budget / rowBytes));
         }
         // Chunks aligned to the kernel's row group give the same bits as an in-memory run.
-        long group = lastAxis ? engine.rowGroup(cols, precision) : 1;
+        long group = lastAxis ? core.rowGroup(cols, precision) : 1;
         if (per % group != 0) {
             long aligned = (per + group - 1) / group * group;
             per = aligned <= maxRows ? aligned : Math.max(group, per / group * group);

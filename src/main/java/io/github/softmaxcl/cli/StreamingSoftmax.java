@@ -7,8 +7,6 @@
  */
 package io.github.softmaxcl.cli;
 
-import io.github.softmaxcl.ElementType;
-import io.github.softmaxcl.SoftmaxEngine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -56,42 +54,6 @@ public final class StreamingSoftmax {
          * @throws IOException if reading side data (a mask) fails
          */
         void compute(ByteBuffer in, ByteBuffer out, long firstUnit, long units) throws IOException;
-    }
-
-    /**
-     * Plain softmax over rows of float32 or float64, through the engine's buffer API (zero-copy on
-     * devices that share memory with the host).
-     *
-     * @param engine the engine
-     * @param precision the element type
-     * @param cols row length
-     * @return the chunk computation
-     */
-    public static ChunkCompute plain(SoftmaxEngine engine, ElementType precision, long cols) {
-        return (in, out, first, n) -> compute(engine, precision, in, out, n, cols);
-    }
-
-    /**
-     * Streams {@code rows x cols} elements through the engine. On any failure the remaining stages
-     * are stopped and awaited before the exception propagates, so the caller can safely discard
-     * the sink (no thread is still writing into it).
-     *
-     * @param source the input rows
-     * @param sink receives the output rows in order
-     * @param engine the device
-     * @param precision element type of source and sink
-     * @param rows total rows, &gt;= 1
-     * @param cols row length, &gt;= 1
-     * @param chunkRows rows per chunk, &gt;= 1
-     * @param rowsDone called on the calling thread with the number of rows written so far
-     * @throws IOException if reading or writing fails
-     * @throws io.github.softmaxcl.SoftmaxException if the device fails
-     * @throws IllegalArgumentException if a size is out of range or a chunk exceeds 2 GiB
-     * @throws OutOfMemoryError if the four chunk buffers do not fit in direct memory
-     */
-    public static void run(ChunkSource source, ChunkSink sink, SoftmaxEngine engine, ElementType precision, long rows,
-            long cols, long chunkRows, LongConsumer rowsDone) throws IOException {
-        run(source, sink, cols, precision.bytes(), rows, chunkRows, plain(engine, precision, cols), rowsDone);
     }
 
     /**
@@ -180,17 +142,6 @@ public final class StreamingSoftmax {
                     + firstRow);
         }
         return null;
-    }
-
-    private static void compute(SoftmaxEngine engine, ElementType precision, ByteBuffer in, ByteBuffer out, long n,
-            long cols) {
-        in.position(0);
-        out.position(0);
-        if (precision == ElementType.FLOAT32) {
-            engine.softmax(in.asFloatBuffer(), out.asFloatBuffer(), n, cols);
-        } else {
-            engine.softmax(in.asDoubleBuffer(), out.asDoubleBuffer(), n, cols);
-        }
     }
 
     private static ByteBuffer direct(long bytes) {

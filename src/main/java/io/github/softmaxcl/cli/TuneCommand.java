@@ -59,9 +59,10 @@ final class TuneCommand implements Callable<Integer> {
         };
         PrintWriter out = spec.commandLine().getOut();
         try (SoftmaxEngine engine = SoftmaxEngine.builder().device(device).tuning(false).build()) {
-            Tuning previous = Tuning.load(engine.device());
+            io.github.softmaxcl.device.DeviceInfo info = io.github.softmaxcl.exec.Internals.core(engine).device();
+            Tuning previous = Tuning.load(info);
             List<Tuning.Entry> entries = new ArrayList<>(previous.entries());
-            out.printf("device: %s%n", engine.device().describe());
+            out.printf("device: %s%n", info.describe());
             out.printf("%-9s %-7s %-14s %-52s %8s %-40s %8s %s%n", "bucket", "dtype", "shape", "best", "GB/s",
                     "default", "GB/s", "tried/rejected/skipped");
             out.flush();
@@ -83,7 +84,7 @@ final class TuneCommand implements Callable<Integer> {
                 }
             }
             if (!dryRun) {
-                Path file = new Tuning(entries).save(engine.device());
+                Path file = new Tuning(entries).save(info);
                 out.println("saved " + file);
             }
         }

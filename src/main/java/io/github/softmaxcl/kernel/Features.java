@@ -1,7 +1,8 @@
 /*
- * The softmax family's compile-time features for one call: log form, temperature, mask, what fully
- * masked rows become, and 16-bit storage. They become -D defines (so the program cache keys on
- * them) and extra kernel arguments appended after each kernel's own.
+ * The softmax family's compile-time features for one call: log form, temperature, mask and what
+ * fully masked rows become. They become -D defines (so the program cache keys on them); kernel
+ * signatures do not change with them (the mask and scale arguments are always there, and unused when
+ * the feature is compiled out). The element type is not a feature: it comes with the plan or call.
  */
 package io.github.softmaxcl.kernel;
 
@@ -10,27 +11,21 @@ package io.github.softmaxcl.kernel;
  *
  * @param log log-softmax (or its gradient)
  * @param scale 1/T, multiplied into every input; exactly 1 compiles no multiplication at all
- * @param mask whether a mask buffer is passed
+ * @param mask whether a mask buffer is read
  * @param maskedZero rows with no finite unmasked entry give zeros (-inf for log)
- * @param storage the element storage in device memory
  */
-public record Features(boolean log, double scale, boolean mask, boolean maskedZero, Storage storage) {
-    /** Plain softmax of float32/float64 data. */
-    public static final Features PLAIN = new Features(false, 1.0, false, false, Storage.NATIVE);
-
-    /** How elements are stored. */
-    public enum Storage {
-        /** As the computing precision (float32 or float64). */
-        NATIVE,
-        /** IEEE binary16, computed in float32. */
-        HALF,
-        /** bfloat16, computed in float32. */
-        BF16
-    }
+public record Features(boolean log, double scale, boolean mask, boolean maskedZero) {
+    /** Plain softmax. */
+    public static final Features PLAIN = new Features(false, 1.0, false, false);
 
     /** @return whether a temperature multiplication is compiled in */
     public boolean scaled() {
         return scale != 1.0;
+    }
+
+    /** @return the features that apply to gradients: the log form and the temperature */
+    Features forGradient() {
+        return new Features(log, scale, false, false);
     }
 
     /** @return the -D defines for these features, space-separated (empty for PLAIN) */
@@ -47,11 +42,6 @@ public record Features(boolean log, double scale, boolean mask, boolean maskedZe
         }
         if (maskedZero) {
             sb.append(" -DMASKED_ZERO");
-        }
-        if (storage == Storage.HALF) {
-            sb.append(" -DSTORAGE_HALF");
-        } else if (storage == Storage.BF16) {
-            sb.append(" -DSTORAGE_BF16");
         }
         return sb.toString().trim();
     }

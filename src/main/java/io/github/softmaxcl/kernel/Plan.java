@@ -1,6 +1,7 @@
 /*
  * One launch configuration: which variant, with which compile-time and launch parameters. Plans are
- * plain values so tests, the tuner and the benchmark can build, print, compare and cache them.
+ * plain values so tests, the tuner and the benchmark can build, print, compare and cache them. What
+ * each parameter means to a variant is defined by the variant (Variant), not here.
  */
 package io.github.softmaxcl.kernel;
 
@@ -10,7 +11,7 @@ import io.github.softmaxcl.ElementType;
  * A complete launch configuration for one softmax call.
  *
  * @param variant the kernel variant
- * @param precision element type
+ * @param type the element type as stored (arithmetic runs in {@code type.computeType()})
  * @param wg work-group (local) size; a power of two for REGISTERS and SPLIT
  * @param items values per work-item (REGISTERS only, else 1)
  * @param unroll elements per work-item per online step (SPLIT only, else 1)
@@ -18,24 +19,11 @@ import io.github.softmaxcl.ElementType;
  * @param vec vector width (vector variants, else 1)
  * @param cols row length compiled into the kernel (TILE only, else 0)
  */
-public record Plan(Variant variant, ElementType precision, int wg, int items, int unroll, int split, int vec,
-        int cols) {
+public record Plan(Variant variant, ElementType type, int wg, int items, int unroll, int split, int vec, int cols) {
 
-    /** @return the build options for kernels/softmax.cl: only the defines this variant reads */
+    /** @return the build options for the variant's kernel file: its tunables and the element type */
     public String buildOptions() {
-        StringBuilder sb = new StringBuilder();
-        switch (variant) {
-            case ROWS -> { }
-            case REGISTERS -> sb.append("-DWG=").append(wg).append(" -DITEMS=").append(items);
-            case SPLIT -> sb.append("-DWG=").append(wg).append(" -DUNROLL=").append(unroll);
-            case TILE -> sb.append("-DVEC=").append(vec).append(" -DCOLS=").append(cols);
-            case VECTOR, CHUNKS -> sb.append("-DVEC=").append(vec);
-            default -> throw new IllegalStateException("unknown variant " + variant);
-        }
-        if (precision == ElementType.FLOAT64) {
-            sb.append(sb.length() == 0 ? "" : " ").append("-DUSE_DOUBLE");
-        }
-        return sb.toString();
+        return BuildOptions.join(variant.defines(this), BuildOptions.type(type));
     }
 
     /**
@@ -46,7 +34,7 @@ public record Plan(Variant variant, ElementType precision, int wg, int items, in
      * @return the row group size
      */
     public int rowGroup() {
-        return variant == Variant.TILE ? vec : 1;
+        return variant.rowGroup(this);
     }
 
     /**
@@ -59,15 +47,6 @@ public record Plan(Variant variant, ElementType precision, int wg, int items, in
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(variant.name()).append("(wg=").append(wg);
-        switch (variant) {
-            case REGISTERS -> sb.append(", items=").append(items);
-            case SPLIT -> sb.append(", unroll=").append(unroll).append(", split=").append(split);
-            case TILE -> sb.append(", vec=").append(vec).append(", cols=").append(cols);
-            case VECTOR -> sb.append(", vec=").append(vec);
-            case CHUNKS -> sb.append(", vec=").append(vec).append(", split=").append(split);
-            default -> { }
-        }
-        return sb.append(", ").append(precision).append(')').toString();
+        return variant.name() + "(wg=" + wg + variant.describe(this) + ", " + type + ')';
     }
 }

@@ -4,11 +4,13 @@
  * vectorisation reaches half of it), GPUs the work-group variants. The numbers here are the
  * shipped defaults; a tuned configuration (see Tuner) replaces them per device. A forced variant
  * (tests, verification, benchmarks) still gets parameters valid for the shape, or a clear error.
+ * Each variant's own limits and parameters are defined by the variant (Variant.configure).
  *
  * Everything that changes results (variant, vector width, split) depends on the row length, the
- * precision and the device only, never on the number of rows: a batch processed in chunks gives
+ * element type and the device only, never on the number of rows: a batch processed in chunks gives
  * the same bits as the same batch in one call. The row count only sets local sizes, which do not
- * change any work-item's arithmetic.
+ * change any work-item's arithmetic. Decisions about arithmetic (vector width, tuned entries) follow
+ * the compute type; decisions about what stays in cache follow the bytes as stored.
  */
 package io.github.softmaxcl.kernel;
 
@@ -43,6 +45,34 @@ public final class Planner {
     private Planner() {}
 
     /**
+     * What a variant needs to configure a plan: the call's shape and type, the device, and the
+     * tunables resolved against the device's defaults.
+     *
+     * @param rows rows
+     * @param cols row length
+     * @param type element type as stored
+     * @param device the device
+     * @param split forced parts per row, or 0
+     * @param vec vector width
+     * @param wg work-group size of the work-group variants
+     * @param local local size of the one-work-item variants, or 0 for the default
+     * @param grain tuned grain, or 0 for the default
+     */
+    record Request(long rows, long cols, ElementType type, DeviceInfo device, int split, int vec, int wg, int local,
+            long grain) {
+        int localOr(int fallback) {
+            return local > 0 ? local : fallback;
+        }
+
+        /** A local size that still leaves several work-groups per compute unit: 1 to 16, a power of two. */
+        int cpuLocal(long items) {
+            long parts = (long) PARTS_PER_CU * device.computeUnits();
+            long l = Math.max(1, Math.min(16, items / Math.max(1, parts)));
+            return Integer.highestOneBit((int) l);
+        }
+    }
+
+    /**
      * @param device the device
      * @return the default work-group size: the largest power of two up to 256 the device allows
      */
@@ -51,11 +81,11 @@ public final class Planner {
     }
 
     /**
-     * @param precision element type
-     * @return the default vector width: 64 bytes, one AVX-512 register or one cache line
+     * @param type element type (its compute type decides)
+     * @return the default vector width: 64 bytes of arithmetic, one AVX-512 register or one cache line
      */
-    public static int defaultVec(ElementType precision) {
-        return precision == ElementType.FLOAT32 ? 16 : 8;
+    public static int defaultVec(ElementType type) {
+        return type.computeType() == ElementType.FLOAT32 ? 16 : 8;
     }
 
     /**
@@ -67,63 +97,44 @@ public final class Planner {
     }
 
     /**
-     * Plans a call.
-     *
-     * @param rows number of rows, &gt;= 1
-     * @param cols row length, &gt;= 1
-     * @param precision element type
-     * @param device the device
-     * @param forced a variant to use, or null to choose by shape and device
-     * @param forcedSplit parts per row for SPLIT and CHUNKS, or 0 to choose
-     * @return the plan
-     * @throws IllegalArgumentException if the forced variant cannot run rows of this length
-     */
-    public static Plan plan(long rows, long cols, ElementType precision, DeviceInfo device, Variant forced,
-            int forcedSplit) {
-        return plan(rows, cols, precision, device, forced, forcedSplit, Tuning.NONE);
-    }
-
-    /**
      * Plans a call: a forced variant first, else the device's tuned entry for this row length
      * (when it can run it), else the shipped defaults.
      *
      * @param rows number of rows, &gt;= 1
      * @param cols row length, &gt;= 1
-     * @param precision element type
+     * @param type element type as stored
      * @param device the device
      * @param forced a variant to use, or null
      * @param forcedSplit parts per row for SPLIT and CHUNKS, or 0 to choose
-     * @param tuning tuned entries for this device
+     * @param tuning tuned entries for this device ({@link Tuning#NONE} for the defaults)
      * @return the plan
      * @throws IllegalArgumentException if the forced variant cannot run rows of this length
      */
-    public static Plan plan(long rows, long cols, ElementType precision, DeviceInfo device, Variant forced,
+    public static Plan plan(long rows, long cols, ElementType type, DeviceInfo device, Variant forced,
             int forcedSplit, Tuning tuning) {
         if (forced != null) {
-            return configure(forced, rows, cols, precision, device, forcedSplit, Tunables.DEFAULTS);
+            return configure(forced, rows, cols, type, device, forcedSplit, Tunables.DEFAULTS);
         }
-        Tuning.Entry tuned = tuning.lookup(cols, precision);
+        Tuning.Entry tuned = tuning.lookup(cols, type.computeType());
         if (tuned != null) {
             try {
-                return configure(tuned.variant(), rows, cols, precision, device, 0, tuned.tunables());
+                return configure(tuned.variant(), rows, cols, type, device, 0, tuned.tunables());
             } catch (IllegalArgumentException e) {
                 // The bucket's winner cannot run this particular length (e.g. REGISTERS past its limit).
             }
         }
-        return configure(choose(cols, precision, device), rows, cols, precision, device, 0, Tunables.DEFAULTS);
+        return configure(choose(cols, type, device), rows, cols, type, device, 0, Tunables.DEFAULTS);
     }
 
-    private static Variant choose(long cols, ElementType precision, DeviceInfo device) {
-        if (prefersVectors(device)) {
-            if (cols <= SHORT_ROW) {
-                return Variant.TILE;
+    /** The first variant of the device's family, in declaration order, that takes rows of this length. */
+    private static Variant choose(long cols, ElementType type, DeviceInfo device) {
+        boolean vectors = prefersVectors(device);
+        for (Variant v : Variant.values()) {
+            if (v.isVector() == vectors && v.takes(cols, type, device)) {
+                return v;
             }
-            return cols * precision.bytes() <= CPU_ROW_CACHE_BYTES ? Variant.VECTOR : Variant.CHUNKS;
         }
-        int wg = defaultWorkGroup(device);
-        return cols <= SHORT_ROW ? Variant.ROWS
-                : cols <= (long) wg * MAX_ITEMS ? Variant.REGISTERS
-                : Variant.SPLIT;
+        throw new IllegalStateException("no variant takes rows of " + cols); // SPLIT and CHUNKS take every row
     }
 
     /**
@@ -132,83 +143,30 @@ public final class Planner {
      * @param v the variant
      * @param rows rows
      * @param cols row length
-     * @param precision element type
+     * @param type element type as stored
      * @param device the device
      * @param split parts per row for SPLIT/CHUNKS, or 0 to derive it from the grain
      * @param t tunables (0 fields take defaults)
      * @return the plan
      * @throws IllegalArgumentException if the variant cannot run this shape or a tunable is invalid for the device
      */
-    public static Plan configure(Variant v, long rows, long cols, ElementType precision, DeviceInfo device, int split,
+    public static Plan configure(Variant v, long rows, long cols, ElementType type, DeviceInfo device, int split,
             Tunables t) {
-        int vec = t.vec() > 0 ? t.vec() : defaultVec(precision);
+        int vec = t.vec() > 0 ? t.vec() : defaultVec(type);
         int wg = t.wg() > 0 ? t.wg() : defaultWorkGroup(device);
         if (wg > device.maxWorkGroupSize()) {
             throw new IllegalArgumentException("work-group size " + wg + " exceeds the device's maximum "
                     + device.maxWorkGroupSize());
         }
         int local = (int) Math.min(t.local(), device.maxWorkGroupSize());
-        long parts = (long) PARTS_PER_CU * device.computeUnits();
-        switch (v) {
-            case ROWS: {
-                if (cols > MAX_ROWS_VARIANT) {
-                    throw new IllegalArgumentException("variant ROWS handles rows of at most " + MAX_ROWS_VARIANT
-                            + " elements (one work-item per row), got cols=" + cols);
-                }
-                return new Plan(v, precision, local > 0 ? local : Math.min(64, wg), 1, 1, 1, 1, 0);
-            }
-            case TILE: {
-                if (cols > MAX_TILE_COLS) {
-                    throw new IllegalArgumentException("variant TILE handles rows of at most " + MAX_TILE_COLS
-                            + " elements, got cols=" + cols);
-                }
-                long items = (rows + vec - 1) / vec;
-                return new Plan(v, precision, local > 0 ? local : cpuLocal(items, parts), 1, 1, 1, vec, (int) cols);
-            }
-            case VECTOR:
-                return new Plan(v, precision, local > 0 ? local : cpuLocal(rows, parts), 1, 1, 1, vec, 0);
-            case CHUNKS: {
-                long s = split;
-                if (s <= 0) {
-                    long grain = t.grain() > 0 ? t.grain() : CPU_CHUNK_BYTES;
-                    s = Math.max(1, (cols * precision.bytes() + grain - 1) / grain);
-                }
-                checkSplit(s);
-                return new Plan(v, precision, local > 0 ? local : cpuLocal(rows * s, parts), 1, 1, (int) s, vec, 0);
-            }
-            case REGISTERS: {
-                if (cols > (long) wg * MAX_ITEMS) {
-                    throw new IllegalArgumentException("variant REGISTERS holds at most " + (long) wg * MAX_ITEMS
-                            + " elements per row with work-groups of " + wg + ", got cols=" + cols);
-                }
-                int items = Integer.highestOneBit((int) Math.max(1, (cols + wg - 1) / wg));
-                if ((long) items * wg < cols) {
-                    items <<= 1;
-                }
-                return new Plan(v, precision, wg, items, 1, 1, 1, 0);
-            }
-            case SPLIT:
-            default: {
-                long s = split;
-                if (s <= 0) {
-                    long perItem = t.grain() > 0 ? t.grain() : GPU_PER_ITEM;
-                    s = Math.max(1, (cols + wg * perItem - 1) / (wg * perItem));
-                }
-                checkSplit(s);
-                return new Plan(Variant.SPLIT, precision, wg, 1, UNROLL, (int) s, 1, 0);
-            }
-        }
+        return v.configure(new Request(rows, cols, type, device, split, vec, wg, local, t.grain()));
     }
 
-    private static void checkSplit(long s) {
+    /** @return {@code s} as an int, if it is a valid number of parts per row */
+    static int checkSplit(long s) {
         if (s < 1 || s > 65536) {
             throw new IllegalArgumentException("split must be between 1 and 65536, got " + s);
         }
-    }
-
-    /** A local size that still leaves several work-groups per compute unit: 1 to 16, a power of two. */
-    private static int cpuLocal(long items, long parts) {
-        long l = Math.max(1, Math.min(16, items / Math.max(1, parts)));
-        return Integer.highestOneBit((int) l);
+        return (int) s;
     }
 }

@@ -39,6 +39,19 @@ public enum NpyDType {
     }
 
     /** @return true for the three float types */
+    /**
+     * @return the element type this dtype holds
+     * @throws IllegalStateException for BOOL, which holds masks, not numbers
+     */
+    public io.github.softmaxcl.ElementType elementType() {
+        return switch (this) {
+            case FLOAT16 -> io.github.softmaxcl.ElementType.FLOAT16;
+            case FLOAT32 -> io.github.softmaxcl.ElementType.FLOAT32;
+            case FLOAT64 -> io.github.softmaxcl.ElementType.FLOAT64;
+            case BOOL -> throw new IllegalStateException("bool arrays hold masks, not numbers");
+        };
+    }
+
     public boolean isFloat() {
         return kind == 'f';
     }

@@ -7,7 +7,7 @@ package io.github.softmaxcl.reference;
 
 import io.github.softmaxcl.MaskedRows;
 import io.github.softmaxcl.ElementType;
-import io.github.softmaxcl.SoftmaxOptions;
+import io.github.softmaxcl.SoftmaxOp;
 
 /** Double-precision oracle for the softmax family. */
 public final class ReferenceFamily {
@@ -23,7 +23,7 @@ public final class ReferenceFamily {
      * @param compute the device's computing precision
      * @return the scaled logits
      */
-    public static double[] scaled(double[] x, SoftmaxOptions options, ElementType compute) {
+    public static double[] scaled(double[] x, SoftmaxOp options, ElementType compute) {
         if (options.temperature() == 1.0) {
             return x;
         }
@@ -46,7 +46,7 @@ public final class ReferenceFamily {
      * @param mask null, one byte per element, or (last axis) one row broadcast; 0 = masked
      * @return the result in double
      */
-    public static double[] forward(double[] z, long[] shape, int axis, SoftmaxOptions options, byte[] mask) {
+    public static double[] forward(double[] z, long[] shape, int axis, SoftmaxOp options, byte[] mask) {
         long[] d = dims(shape, axis);
         int outer = (int) d[0];
         int k = (int) d[1];
@@ -67,8 +67,8 @@ public final class ReferenceFamily {
                     anyFinite |= v > Double.NEGATIVE_INFINITY && !Double.isNaN(v);
                 }
                 if (!poisoned && !anyFinite && options.maskedRows() == MaskedRows.ZERO) {
-                    java.util.Arrays.fill(res, options.log() ? Double.NEGATIVE_INFINITY : 0.0);
-                } else if (options.log()) {
+                    java.util.Arrays.fill(res, options.isLog() ? Double.NEGATIVE_INFINITY : 0.0);
+                } else if (options.isLog()) {
                     ReferenceSoftmax.logRow(row, k, res, 0);
                 } else {
                     ReferenceSoftmax.row(row, k, res, 0);
@@ -92,7 +92,7 @@ public final class ReferenceFamily {
      * @param options log form and temperature
      * @return dx in double
      */
-    public static double[] backward(double[] y, double[] dy, long[] shape, int axis, SoftmaxOptions options) {
+    public static double[] backward(double[] y, double[] dy, long[] shape, int axis, SoftmaxOp options) {
         long[] d = dims(shape, axis);
         int outer = (int) d[0];
         int k = (int) d[1];
@@ -104,12 +104,12 @@ public final class ReferenceFamily {
             for (int i = 0; i < inner; i++) {
                 for (int j = 0; j < k; j++) {
                     int idx = (o * k + j) * inner + i;
-                    terms[j] = options.log() ? dy[idx] : dy[idx] * y[idx];
+                    terms[j] = options.isLog() ? dy[idx] : dy[idx] * y[idx];
                 }
                 double acc = ReferenceSoftmax.pairwiseSum(terms, 0, k);
                 for (int j = 0; j < k; j++) {
                     int idx = (o * k + j) * inner + i;
-                    double g = options.log() ? dy[idx] - Math.exp(y[idx]) * acc : y[idx] * (dy[idx] - acc);
+                    double g = options.isLog() ? dy[idx] - Math.exp(y[idx]) * acc : y[idx] * (dy[idx] - acc);
                     dx[idx] = g * scale;
                 }
             }

@@ -9,6 +9,8 @@ package io.github.softmaxcl.verify;
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.device.DeviceInfo;
+import io.github.softmaxcl.exec.EngineConfig;
+import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.kernel.Variant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +40,8 @@ public final class EngineBackend implements SoftmaxBackend {
         List<SoftmaxBackend> out = new ArrayList<>();
         try {
             for (Variant v : Variant.values()) {
-                out.add(new EngineBackend(
-                        SoftmaxEngine.builder().device(device).variant(v).poisonOutputs(true).build(), v.name()));
+                out.add(new EngineBackend(Internals.open(EngineConfig.DEFAULT.withDevice(device).withVariant(v)
+                        .withPoison(true)), v.name()));
             }
             return out;
         } catch (RuntimeException e) {
@@ -60,8 +62,7 @@ public final class EngineBackend implements SoftmaxBackend {
 
     @Override
     public String device() {
-        DeviceInfo d = engine.device();
-        return d.id() + " " + d.name();
+        return engine.device().id() + " " + engine.device().name();
     }
 
     @Override
@@ -72,7 +73,7 @@ public final class EngineBackend implements SoftmaxBackend {
     @Override
     public String cannotRun(long rows, long cols, ElementType precision) {
         try {
-            engine.plan(rows, cols, precision);
+            Internals.core(engine).plan(rows, cols, precision);
             return null;
         } catch (IllegalArgumentException e) {
             return e.getMessage();

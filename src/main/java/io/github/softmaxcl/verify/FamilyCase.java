@@ -7,7 +7,7 @@ package io.github.softmaxcl.verify;
 
 import io.github.softmaxcl.MaskedRows;
 import io.github.softmaxcl.SoftmaxEngine;
-import io.github.softmaxcl.SoftmaxOptions;
+import io.github.softmaxcl.SoftmaxOp;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.ReferenceFamily;
@@ -28,7 +28,7 @@ import java.util.SplittableRandom;
  * @param mask none, FULL (the array's shape, some rows entirely masked) or ROW (one row, broadcast)
  * @param gradient check the gradient instead of the forward result
  */
-public record FamilyCase(String name, long[] shape, int axis, ElementType format, SoftmaxOptions options, MaskKind mask,
+public record FamilyCase(String name, long[] shape, int axis, ElementType format, SoftmaxOp options, MaskKind mask,
         boolean gradient) {
 
     /** Which mask a case uses. */
@@ -42,20 +42,20 @@ public record FamilyCase(String name, long[] shape, int axis, ElementType format
         List<FamilyCase> out = new ArrayList<>();
         long[] rows = quick ? new long[] {48, 300} : new long[] {200, 1500};
         long[] nd = quick ? new long[] {6, 40, 33} : new long[] {16, 300, 65};
-        SoftmaxOptions s = SoftmaxOptions.SOFTMAX;
+        SoftmaxOp s = SoftmaxOp.softmax();
         for (ElementType f : ElementType.values()) {
             String p = f.name().toLowerCase(Locale.ROOT) + " ";
             out.add(new FamilyCase(p + "softmax", rows, -1, f, s, MaskKind.NONE, false));
-            out.add(new FamilyCase(p + "log-softmax", rows, -1, f, SoftmaxOptions.LOG_SOFTMAX, MaskKind.NONE, false));
+            out.add(new FamilyCase(p + "log-softmax", rows, -1, f, SoftmaxOp.logSoftmax(), MaskKind.NONE, false));
             out.add(new FamilyCase(p + "temperature 0.5", rows, -1, f, s.withTemperature(0.5), MaskKind.NONE, false));
             out.add(new FamilyCase(p + "mask", rows, -1, f, s, MaskKind.FULL, false));
-            out.add(new FamilyCase(p + "mask row", rows, -1, f, s.withLog(true), MaskKind.ROW, false));
+            out.add(new FamilyCase(p + "mask row", rows, -1, f, SoftmaxOp.logSoftmax(), MaskKind.ROW, false));
             out.add(new FamilyCase(p + "masked rows zero", rows, -1, f, s.withMaskedRows(MaskedRows.ZERO),
                     MaskKind.FULL, false));
             out.add(new FamilyCase(p + "axis 0", nd, 0, f, s, MaskKind.NONE, false));
-            out.add(new FamilyCase(p + "axis 1 log mask", nd, 1, f, s.withLog(true), MaskKind.FULL, false));
+            out.add(new FamilyCase(p + "axis 1 log mask", nd, 1, f, SoftmaxOp.logSoftmax(), MaskKind.FULL, false));
             out.add(new FamilyCase(p + "gradient", rows, -1, f, s, MaskKind.NONE, true));
-            out.add(new FamilyCase(p + "log gradient axis 1", nd, 1, f, s.withLog(true).withTemperature(2),
+            out.add(new FamilyCase(p + "log gradient axis 1", nd, 1, f, SoftmaxOp.logSoftmax().withTemperature(2),
                     MaskKind.NONE, true));
         }
         return out;

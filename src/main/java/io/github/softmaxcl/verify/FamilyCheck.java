@@ -5,10 +5,10 @@
  */
 package io.github.softmaxcl.verify;
 
-import io.github.softmaxcl.HalfFormat;
+import io.github.softmaxcl.HostTensor;
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
-import io.github.softmaxcl.SoftmaxOptions;
+import io.github.softmaxcl.SoftmaxOp;
 import io.github.softmaxcl.npy.Float16;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.ReferenceFamily;
@@ -71,10 +71,6 @@ public final class FamilyCheck {
         return f == ElementType.FLOAT64 ? ElementType.FLOAT64 : ElementType.FLOAT32;
     }
 
-    private static HalfFormat half(ElementType f) {
-        return f == ElementType.FLOAT16 ? HalfFormat.FLOAT16 : HalfFormat.BFLOAT16;
-    }
-
     private static float[] toFloats(double[] x) {
         float[] f = new float[x.length];
         for (int i = 0; i < x.length; i++) {
@@ -103,25 +99,12 @@ public final class FamilyCheck {
      * @param mask null, full or broadcast mask
      * @return the device output as doubles
      */
-    public static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, ElementType f, SoftmaxOptions o,
+    public static double[] forward(SoftmaxEngine e, double[] x, long[] shape, int axis, ElementType f, SoftmaxOp o,
             byte[] mask) {
-        switch (f) {
-            case FLOAT64: {
-                double[] out = new double[x.length];
-                e.softmax(x, out, shape, axis, o, mask);
-                return out;
-            }
-            case FLOAT32: {
-                float[] out = new float[x.length];
-                e.softmax(toFloats(x), out, shape, axis, o, mask);
-                return toDoubles(out);
-            }
-            default: {
-                short[] out = new short[x.length];
-                e.softmax(bits(x, f), out, shape, axis, half(f), o, mask);
-                return fromBits(out, f);
-            }
-        }
+        Object out = array(new double[x.length], f);
+        SoftmaxOp op = o.withAxis(axis);
+        e.forward(tensor(array(x, f), f, shape), tensor(out, f, shape), mask == null ? op : op.withMask(mask));
+        return doubles(out, f);
     }
 
     /**
@@ -137,24 +120,51 @@ public final class FamilyCheck {
      * @return dx as doubles
      */
     public static double[] backward(SoftmaxEngine e, double[] y, double[] dy, long[] shape, int axis, ElementType f,
-            SoftmaxOptions o) {
-        switch (f) {
-            case FLOAT64: {
-                double[] dx = new double[y.length];
-                e.softmaxBackward(y, dy, dx, shape, axis, o);
-                return dx;
-            }
-            case FLOAT32: {
-                float[] dx = new float[y.length];
-                e.softmaxBackward(toFloats(y), toFloats(dy), dx, shape, axis, o);
-                return toDoubles(dx);
-            }
-            default: {
-                short[] dx = new short[y.length];
-                e.softmaxBackward(bits(y, f), bits(dy, f), dx, shape, axis, half(f), o);
-                return fromBits(dx, f);
-            }
-        }
+            SoftmaxOp o) {
+        Object dx = array(new double[y.length], f);
+        e.backward(tensor(array(y, f), f, shape), tensor(array(dy, f), f, shape), tensor(dx, f, shape),
+                o.withAxis(axis));
+        return doubles(dx, f);
+    }
+
+    /**
+     * @param x values
+     * @param f element type
+     * @return a new float[], double[] or short[] (16-bit bits) holding x rounded to f
+     */
+    public static Object array(double[] x, ElementType f) {
+        return switch (f) {
+            case FLOAT64 -> x.clone();
+            case FLOAT32 -> toFloats(x);
+            default -> bits(x, f);
+        };
+    }
+
+    /**
+     * @param array an array made by {@link #array}
+     * @param f its element type
+     * @param shape the shape
+     * @return a host tensor over it
+     */
+    public static HostTensor tensor(Object array, ElementType f, long[] shape) {
+        return switch (f) {
+            case FLOAT64 -> HostTensor.of((double[]) array, shape);
+            case FLOAT32 -> HostTensor.of((float[]) array, shape);
+            default -> HostTensor.of((short[]) array, f, shape);
+        };
+    }
+
+    /**
+     * @param array an array made by {@link #array}
+     * @param f its element type
+     * @return its values as doubles
+     */
+    public static double[] doubles(Object array, ElementType f) {
+        return switch (f) {
+            case FLOAT64 -> ((double[]) array).clone();
+            case FLOAT32 -> toDoubles((float[]) array);
+            default -> fromBits((short[]) array, f);
+        };
     }
 
     /**
@@ -170,7 +180,7 @@ public final class FamilyCheck {
      * @return the comparison
      */
     public static Comparison compareForward(double[] x, double[] device, long[] shape, int axis, ElementType f,
-            SoftmaxOptions o, byte[] mask) {
+            SoftmaxOp o, byte[] mask) {
         double[] ref = ReferenceFamily.forward(ReferenceFamily.scaled(x, o, compute(f)), shape, axis, o, mask);
         long[] d = ReferenceFamily.dims(shape, axis);
         double[] masked = new double[x.length];
@@ -182,7 +192,7 @@ public final class FamilyCheck {
         double[] rr = ReferenceFamily.toRows(ref, shape, axis);
         double[] mr = ReferenceFamily.toRows(masked, shape, axis);
         return Comparison.of(i -> dr[(int) i], i -> rr[(int) i], d[0] * d[2], d[1],
-                o.log() ? Tolerance.Kind.LOG : Tolerance.Kind.SOFTMAX, f, i -> mr[(int) i] != 0);
+                o.isLog() ? Tolerance.Kind.LOG : Tolerance.Kind.SOFTMAX, f, i -> mr[(int) i] != 0);
     }
 
     /**
@@ -198,7 +208,7 @@ public final class FamilyCheck {
      * @return the comparison
      */
     public static Comparison compareBackward(double[] y, double[] dy, double[] dx, long[] shape, int axis, ElementType f,
-            SoftmaxOptions o) {
+            SoftmaxOp o) {
         double[] ref = ReferenceFamily.backward(y, dy, shape, axis, o);
         long[] d = ReferenceFamily.dims(shape, axis);
         double[] dr = ReferenceFamily.toRows(dx, shape, axis);

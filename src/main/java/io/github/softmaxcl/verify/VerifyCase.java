@@ -49,7 +49,7 @@ public record VerifyCase(String name, int rows, int cols, ElementType precision,
      */
     public static List<VerifyCase> suite(boolean quick) {
         List<VerifyCase> out = new ArrayList<>();
-        for (ElementType p : ElementType.values()) {
+        for (ElementType p : List.of(ElementType.FLOAT32, ElementType.FLOAT64)) {
             for (Pattern pattern : Pattern.values()) {
                 out.add(generated(pattern, quick ? 16 : 64, quick ? 1000 : 3000, p));
             }

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.exec.EngineCore;
+import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.kernel.Tunables;
 import io.github.softmaxcl.kernel.Tuning;
 import io.github.softmaxcl.kernel.Tuning.Bucket;
@@ -49,22 +51,24 @@ class TunerTest {
     void quickTuningPicksACorrectWinnerThatTheNextEngineUses() throws Exception {
         Tuning.Entry entry;
         try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
+            EngineCore core = Internals.core(engine);
             Tuner.Result r = new Tuner(engine, true, null).tune(Bucket.SHORT, ElementType.FLOAT32);
             assertTrue(r.tried() >= 3, "every applicable variant is timed: " + r);
             assertEquals(0, r.rejected(), "the shipped variants are all correct");
             assertTrue(r.entry().gbps() > 0);
             entry = r.entry();
-            Path file = new Tuning(List.of(entry)).save(engine.device());
+            Path file = new Tuning(List.of(entry)).save(core.device());
             assertTrue(Files.readString(file).contains("float32.short=" + entry.variant()), Files.readString(file));
         }
-        try (SoftmaxEngine tuned = SoftmaxEngine.create()) {
+        try (SoftmaxEngine tuned0 = SoftmaxEngine.create()) {
+            EngineCore tuned = Internals.core(tuned0);
             Tuning.Entry loaded = tuned.tuning().lookup(10, ElementType.FLOAT32);
             assertEquals(entry.variant(), loaded.variant());
             assertEquals(entry.tunables(), loaded.tunables());
             assertEquals(entry.gbps(), loaded.gbps(), 0.01); // stored with two decimals
             assertEquals(entry.variant(), tuned.plan(12345, 10, ElementType.FLOAT32).variant());
             float[] x = Inputs.floats(Inputs.Pattern.ADVERSARIAL, 999, 10, 3);
-            float[] y = tuned.softmax(x, 999, 10);
+            float[] y = tuned0.softmax(x, 999, 10);
             double[] ref = ReferenceSoftmax.softmax(x, 999, 10);
             assertTrue(Comparison.of(i -> x[(int) i], i -> y[(int) i], i -> ref[(int) i], 999, 10,
                     ElementType.FLOAT32).passed());
@@ -74,11 +78,13 @@ class TunerTest {
     @Test
     void tunedEntryThatCannotRunALengthFallsBackToDefaults() throws Exception {
         try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
+            EngineCore core = Internals.core(engine);
             // REGISTERS with work-groups of 128 holds at most 2048 elements: the LONG bucket reaches 16384.
             new Tuning(List.of(new Tuning.Entry(Bucket.LONG, ElementType.FLOAT32, Variant.REGISTERS,
-                    new Tunables(0, 0, 128, 0), 1.0))).save(engine.device());
+                    new Tunables(0, 0, 128, 0), 1.0))).save(core.device());
         }
-        try (SoftmaxEngine tuned = SoftmaxEngine.create()) {
+        try (SoftmaxEngine tuned0 = SoftmaxEngine.create()) {
+            EngineCore tuned = Internals.core(tuned0);
             assertEquals(Variant.REGISTERS, tuned.plan(10, 1500, ElementType.FLOAT32).variant());
             assertEquals(128, tuned.plan(10, 1500, ElementType.FLOAT32).wg());
             assertNotNull(tuned.plan(10, 16000, ElementType.FLOAT32));
@@ -89,10 +95,11 @@ class TunerTest {
     @Test
     void damagedCacheIsIgnored() throws Exception {
         try (SoftmaxEngine engine = SoftmaxEngine.builder().tuning(false).build()) {
-            Path file = Tuning.cacheFile(engine.device());
+            EngineCore core = Internals.core(engine);
+            Path file = Tuning.cacheFile(core.device());
             Files.createDirectories(file.getParent());
             Files.writeString(file, "float32.short=NO_SUCH_VARIANT 1 2\n");
-            assertTrue(Tuning.load(engine.device()).entries().isEmpty());
+            assertTrue(Tuning.load(core.device()).entries().isEmpty());
         }
     }
 }

@@ -1,0 +1,89 @@
+/*
+ * softmax_chunks.cl - variant CHUNKS (CPUs, rows too long for a core's cache): the two stages of
+ * softmax_split.cl with one work-item per chunk of a row and VEC-wide vectors. The partial kernel keeps
+ * a running (max, sum) over blocks of vectors into `part`; the finish kernel folds a row's pairs and
+ * writes its chunk. DRAM sees two reads and one write. Both kernels take rows [row0, row0 + rows) of
+ * the buffers, so the host can bound `part` (2 * split values per row) by windows of rows.
+ *
+ *   VEC   vector width (softmax_storage.clh)
+ */
+#include "softmax_common.clh"
+
+/* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); its pair goes to part at
+ * the work-item's index within this launch. */
+__kernel void softmax_chunks_partial(__global const store_t *restrict x, __global real *restrict part,
+                                     const ulong row0, const ulong rows, const ulong cols, const ulong chunk,
+                                     const uint split, __global const uchar *mask, const ulong mask_stride,
+                                     const real scale) {
+    const ulong gid = get_global_id(0);
+    if (gid >= rows * split) {
+        return;
+    }
+    const ulong r = row0 + gid / split;
+    const ulong g = gid % split;
+    const ulong begin = min(g * chunk, cols);
+    const ulong n = min(begin + chunk, cols) - begin;
+    __global const store_t *xb = x + r * cols + begin;
+    __global const uchar *mb = MASK_AT(MASK_ROW(r), begin);
+    const ulong nv = n / VEC;
+    const uint tail = (uint)(n - nv * VEC);
+
+    const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail, scale);
+    real m = HMAX(fmax(tv, (realv)(REAL_LOWEST)));
+    realv s = exp(tv - m);
+    /* Online over blocks of vectors: rescale only when a block raises the max. */
+    for (ulong j = 0; j < nv; j += SUM_BLOCK) {
+        const ulong end = min(nv, j + SUM_BLOCK);
+        realv bm = (realv)(REAL_LOWEST);
+        for (ulong k = j; k < end; k++) {
+            bm = fmax(bm, XINV(k, xb, mb));
+        }
+        const real b = HMAX(bm);
+        if (b > m) {
+            s *= exp(m - b);
+            m = b;
+        }
+        realv block = 0;
+        for (ulong k = j; k < end; k++) {
+            block += exp(XINV(k, xb, mb) - m);
+        }
+        s += block;
+    }
+    part[2 * gid] = m;
+    part[2 * gid + 1] = HSUM(s);
+}
+
+__kernel void softmax_chunks_finish(__global const store_t *x, __global store_t *y, __global const real *restrict part,
+                                    const ulong row0, const ulong rows, const ulong cols, const ulong chunk,
+                                    const uint split, __global const uchar *mask, const ulong mask_stride,
+                                    const real scale) {
+    const ulong gid = get_global_id(0);
+    if (gid >= rows * split) {
+        return;
+    }
+    const ulong lr = gid / split;
+    const ulong r = row0 + lr;
+    const ulong g = gid % split;
+    __global const real *pr = part + 2 * lr * split;
+    real m = REAL_LOWEST;
+    real s = 0;
+    for (uint j = 0; j < split; j++) {
+        merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
+    }
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
+
+    const ulong begin = min(g * chunk, cols);
+    const ulong n = min(begin + chunk, cols) - begin;
+    __global const store_t *xb = x + r * cols + begin;
+    __global store_t *yb = y + r * cols + begin;
+    __global const uchar *mb = MASK_AT(MASK_ROW(r), begin);
+    const ulong nv = n / VEC;
+    const uint tail = (uint)(n - nv * VEC);
+    for (ulong j = 0; j < nv; j++) {
+        const realv t = XINV(j, xb, mb);
+        STV(RESULT(t, m, exp(t - m), inv, lg), j, yb);
+    }
+    const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail, scale);
+    store_part(yb + nv * VEC, RESULT(tv, m, exp(tv - m), inv, lg), tail);
+}
