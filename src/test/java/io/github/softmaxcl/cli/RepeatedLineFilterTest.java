@@ -1,7 +1,7 @@
 /*
- * RepeatedLineFilter on its own Logback context: a repeated INFO line of the configured logger is
- * logged once, distinct lines (two devices) each once, warnings always, other loggers untouched,
- * and a line dropped by the level is not counted as seen.
+ * RepeatedLineFilter on its own Logback context: a repeated INFO line of the configured hierarchy
+ * is logged once, distinct lines (two devices) each once, warnings always, loggers outside the
+ * hierarchy untouched, and a line dropped by the level is not counted as seen.
  */
 package io.github.softmaxcl.cli;
 
@@ -22,6 +22,7 @@ class RepeatedLineFilterTest {
     private LoggerContext context;
     private ListAppender<ILoggingEvent> appender;
     private Logger engine;
+    private Logger core;
     private Logger other;
 
     @BeforeEach
@@ -29,7 +30,7 @@ class RepeatedLineFilterTest {
         context = new LoggerContext();
         RepeatedLineFilter filter = new RepeatedLineFilter();
         filter.setContext(context);
-        filter.setLoggerName("x.Engine");
+        filter.setLoggerName("x.lib");
         filter.start();
         context.addTurboFilter(filter);
         appender = new ListAppender<>();
@@ -38,8 +39,9 @@ class RepeatedLineFilterTest {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.addAppender(appender);
         root.setLevel(Level.INFO);
-        engine = context.getLogger("x.Engine");
-        other = context.getLogger("x.Other");
+        engine = context.getLogger("x.lib.Engine");
+        core = context.getLogger("x.lib.exec.Core");
+        other = context.getLogger("x.library.Other");
     }
 
     private List<String> lines() {
@@ -55,8 +57,17 @@ class RepeatedLineFilterTest {
         engine.info("device {}{}", "1:0 gpu", "");
         engine.info("device {}{}", "0:0 cpu", " with 3 tuned entries");
         engine.info("device {}{}", "1:0 gpu", "");
-        assertEquals(List.of("INFO x.Engine device 0:0 cpu", "INFO x.Engine device 1:0 gpu",
-                "INFO x.Engine device 0:0 cpu with 3 tuned entries"), lines());
+        assertEquals(List.of("INFO x.lib.Engine device 0:0 cpu", "INFO x.lib.Engine device 1:0 gpu",
+                "INFO x.lib.Engine device 0:0 cpu with 3 tuned entries"), lines());
+    }
+
+    @Test
+    void theWholeHierarchyIsCoveredEachLoggerOnItsOwn() {
+        for (int i = 0; i < 3; i++) {
+            core.info("device {}", "0:0 cpu");
+            engine.info("device {}", "0:0 cpu");
+        }
+        assertEquals(List.of("INFO x.lib.exec.Core device 0:0 cpu", "INFO x.lib.Engine device 0:0 cpu"), lines());
     }
 
     @Test
@@ -65,8 +76,8 @@ class RepeatedLineFilterTest {
             engine.warn("slow device");
             other.info("progress");
         }
-        assertEquals(List.of("WARN x.Engine slow device", "INFO x.Other progress", "WARN x.Engine slow device",
-                "INFO x.Other progress"), lines());
+        assertEquals(List.of("WARN x.lib.Engine slow device", "INFO x.library.Other progress",
+                "WARN x.lib.Engine slow device", "INFO x.library.Other progress"), lines());
     }
 
     @Test
@@ -76,7 +87,7 @@ class RepeatedLineFilterTest {
         engine.setLevel(null);
         engine.info("device 0:0");
         engine.info("device 0:0");
-        assertEquals(List.of("INFO x.Engine device 0:0"), lines());
+        assertEquals(List.of("INFO x.lib.Engine device 0:0"), lines());
     }
 
     @Test
