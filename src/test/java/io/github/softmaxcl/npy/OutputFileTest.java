@@ -79,15 +79,15 @@ class OutputFileTest {
     @ValueSource(strings = {"a", "é", "\uD83D\uDE00"})
     void temporaryNamesFitForEveryTargetNameLength(String unit) throws IOException {
         int unitBytes = unit.getBytes(StandardCharsets.UTF_8).length;
-        for (int bytes = 200; bytes <= OutputFile.NAME_MAX_BYTES; bytes++) {
+        for (int bytes = 200; bytes <= TemporaryFiles.NAME_MAX_BYTES; bytes++) {
             int units = (bytes - 4) / unitBytes;
             String name = unit.repeat(units) + "x".repeat(bytes - 4 - units * unitBytes) + ".npy";
             assertEquals(bytes, name.getBytes(StandardCharsets.UTF_8).length);
             Path target = dir.resolve(name);
             try (OutputFile out = OutputFile.create(target)) {
                 String temp = out.temp().getFileName().toString();
-                assertTrue(temp.getBytes(StandardCharsets.UTF_8).length <= OutputFile.NAME_MAX_BYTES, temp);
-                assertTrue(OutputFile.isTempOf(temp, name), temp);
+                assertTrue(temp.getBytes(StandardCharsets.UTF_8).length <= TemporaryFiles.NAME_MAX_BYTES, temp);
+                assertTrue(TemporaryFiles.isTempOf(temp, name), temp);
                 out.channel().write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                 out.commit();
             }
@@ -101,13 +101,14 @@ class OutputFileTest {
     void shortenedPrefixesStillDistinguishTargets() {
         String a = "a".repeat(250) + ".npy";
         String b = "a".repeat(250) + ".np_";
-        assertNotEquals(OutputFile.tempPrefix(a), OutputFile.tempPrefix(b));
-        String tempOfA = OutputFile.tempPrefix(a) + "0123456789abcdef.tmp";
-        assertTrue(OutputFile.isTempOf(tempOfA, a));
-        assertFalse(OutputFile.isTempOf(tempOfA, b));
-        assertTrue(OutputFile.tempPrefix(a).getBytes(StandardCharsets.UTF_8).length + 20 <= OutputFile.NAME_MAX_BYTES);
+        assertNotEquals(TemporaryFiles.prefix(a), TemporaryFiles.prefix(b));
+        String tempOfA = TemporaryFiles.prefix(a) + "0123456789abcdef.tmp";
+        assertTrue(TemporaryFiles.isTempOf(tempOfA, a));
+        assertFalse(TemporaryFiles.isTempOf(tempOfA, b));
+        assertTrue(TemporaryFiles.prefix(a).getBytes(StandardCharsets.UTF_8).length + 20
+                <= TemporaryFiles.NAME_MAX_BYTES);
         // A short name keeps its whole name in the prefix, so users can see whose file it is.
-        assertEquals(".out.npy.softmax-", OutputFile.tempPrefix("out.npy"));
+        assertEquals(".out.npy.softmax-", TemporaryFiles.prefix("out.npy"));
     }
 
     @Test
