@@ -4,6 +4,11 @@
  * One lock guards the registry and the "shutting down" state, so a commit's rename and the hook
  * never interleave: either the rename happens first and the hook leaves the finished file alone,
  * or the hook deletes the temporary file first and the commit fails.
+ *
+ * A temporary name is reserved here before its file is created, so another writer in this JVM that
+ * is looking for dead writers' files never opens one that is not locked yet: it would take it for a
+ * dead writer's and delete it, and even opening it would drop its owner's lock later (closing any
+ * channel on a file drops every POSIX lock this process holds on it).
  */
 package io.github.softmaxcl.npy;
 
@@ -22,6 +27,8 @@ final class LiveOutputs {
     private static final Logger LOG = LoggerFactory.getLogger(OutputFile.class);
     private static final Object LOCK = new Object();
     private static final Set<OutputFile> LIVE = new LinkedHashSet<>();
+    /** The temporary files of LIVE, and those being created. */
+    private static final Set<Path> TEMPS = new HashSet<>();
     private static boolean hookInstalled;
     private static boolean shuttingDown;
 
@@ -33,8 +40,33 @@ final class LiveOutputs {
         void run() throws IOException;
     }
 
+    /** Claims a temporary name before its file is created; see {@link #isOurs(Path)}. */
+    static void reserve(Path temp) {
+        synchronized (LOCK) {
+            TEMPS.add(temp);
+        }
+    }
+
+    /** Gives up a reserved name whose output was never registered (its creation failed). */
+    static void release(Path temp) {
+        synchronized (LOCK) {
+            TEMPS.remove(temp);
+        }
+    }
+
     /**
-     * Registers a new output, installing the shutdown hook on first use.
+     * @param temp a temporary file name
+     * @return whether a writer in this JVM reserved it: its file is not to be opened by anyone else here
+     */
+    static boolean isOurs(Path temp) {
+        synchronized (LOCK) {
+            return TEMPS.contains(temp);
+        }
+    }
+
+    /**
+     * Registers a new output whose temporary name was reserved, installing the shutdown hook on first
+     * use.
      *
      * @throws IOException if the JVM is already shutting down (the message names the target)
      */
@@ -60,18 +92,8 @@ final class LiveOutputs {
     static void remove(OutputFile out) {
         synchronized (LOCK) {
             LIVE.remove(out);
+            TEMPS.remove(out.temp());
         }
-    }
-
-    /** @return the temporary files of the outputs being written in this JVM */
-    static Set<Path> temps() {
-        Set<Path> temps = new HashSet<>();
-        synchronized (LOCK) {
-            for (OutputFile o : LIVE) {
-                temps.add(o.temp());
-            }
-        }
-        return temps;
     }
 
     /**
@@ -87,6 +109,7 @@ final class LiveOutputs {
             }
             rename.run();
             LIVE.remove(out);
+            TEMPS.remove(out.temp());
         }
     }
 
@@ -108,6 +131,7 @@ final class LiveOutputs {
                 }
             }
             LIVE.clear();
+            TEMPS.clear();
         }
     }
 }

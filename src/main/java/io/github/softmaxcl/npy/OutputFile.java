@@ -97,7 +97,7 @@ public final class OutputFile implements AutoCloseable {
             throw new IllegalArgumentException("cannot write " + target
                     + ": it exists and is not a regular file (only regular files are replaced)");
         }
-        TemporaryFiles.removeStale(dir, name, LiveOutputs.temps());
+        TemporaryFiles.removeStale(dir, name, LiveOutputs::isOurs);
         try {
             return open(target, dir, name);
         } catch (AccessDeniedException e) {
@@ -113,14 +113,19 @@ public final class OutputFile implements AutoCloseable {
     private static OutputFile open(Path target, Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path temp = TemporaryFiles.newName(dir, name);
+            LiveOutputs.reserve(temp);
             FileChannel channel;
             try {
                 channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         ordinaryPermissions(dir));
             } catch (FileAlreadyExistsException e) {
+                LiveOutputs.release(temp);
                 if (attempt < 8) {
                     continue;
                 }
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                LiveOutputs.release(temp);
                 throw e;
             }
             try {
@@ -128,6 +133,7 @@ public final class OutputFile implements AutoCloseable {
                 // dead writer's and deleted it; the name is random, so if it is still there it is ours.
                 if (!lock(channel) || !Files.exists(temp)) {
                     channel.close();
+                    LiveOutputs.release(temp);
                     if (attempt < 8) {
                         continue;
                     }
@@ -139,6 +145,7 @@ public final class OutputFile implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 Files.deleteIfExists(temp);
+                LiveOutputs.release(temp);
                 throw e;
             }
         }

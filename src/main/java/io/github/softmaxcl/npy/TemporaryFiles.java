@@ -22,7 +22,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,19 +104,20 @@ final class TemporaryFiles {
 
     /**
      * Deletes the temporary files of dead writers of {@code dir/name}: those with its prefix that no
-     * process holds a lock on. The files of writers in this JVM ({@code ours}) are skipped without
+     * process holds a lock on. The files of writers in this JVM ({@code ours}, asked for each file
+     * found, since a writer may have created its file after the listing began) are skipped without
      * being opened, because closing any channel on a file drops every POSIX lock this process holds
      * on it. Failures are logged and otherwise ignored: a stale file costs disk space, not
      * correctness.
      *
      * @return the files deleted
      */
-    static List<Path> removeStale(Path dir, String name, Set<Path> ours) {
+    static List<Path> removeStale(Path dir, String name, Predicate<Path> ours) {
         List<Path> removed = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir,
                 p -> isTempOf(p.getFileName().toString(), name))) {
             for (Path p : entries) {
-                if (!ours.contains(p) && removeIfUnlocked(p)) {
+                if (!ours.test(p) && removeIfUnlocked(p)) {
                     removed.add(p);
                 }
             }

@@ -20,7 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -131,6 +136,41 @@ class OutputFileTest {
             assertTrue(Files.exists(first.temp()));
         }
         assertEquals(unrelated.stream().sorted().collect(Collectors.toList()), listDir());
+    }
+
+    /**
+     * A writer looking for dead writers' files must not take another writer's file that is created
+     * but not yet locked for a dead one (it deleted it, and the owner's lock then failed).
+     */
+    @Test
+    void writersOfOneTargetInOneJvmNeverTakeEachOthersNewFiles() throws Exception {
+        Path target = dir.resolve("shared.json");
+        int threads = 4;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                byte[] content = ("writer " + t).getBytes(StandardCharsets.UTF_8);
+                writers.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 50; i++) {
+                        try (OutputFile out = OutputFile.create(target)) {
+                            out.channel().write(ByteBuffer.wrap(content));
+                            out.commit();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : writers) {
+                w.get(); // rethrows a writer's failure
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(Files.readString(target).startsWith("writer "));
+        assertEquals(List.of("shared.json"), listDir());
     }
 
     @Test
