@@ -10,7 +10,10 @@
  */
 package io.github.softmaxcl.npy;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -107,6 +110,42 @@ public final class OutputFile implements AutoCloseable {
                     ? "no new files can be created in " + shownDir : "directory " + shownDir + " does not exist"), e);
         } catch (FileSystemException e) {
             throw new IOException("cannot write " + target + ": " + reason(e), e);
+        }
+    }
+
+    /** Writes a whole file's content; see {@link #write(Path, Content)}. */
+    @FunctionalInterface
+    public interface Content {
+        /**
+         * @param out where the content goes; closing it only flushes it
+         * @throws IOException if the content cannot be written
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a small file whole or not at all: {@link #create(Path)}, the content, {@link #commit()}.
+     * If {@code content} throws, the temporary file is deleted and the target is left as it was.
+     *
+     * @param target where the file goes, as for {@link #create(Path)}
+     * @param content writes the file's bytes
+     * @throws IllegalArgumentException if {@code target} can never be written (see {@link #create(Path)})
+     * @throws IOException if the file cannot be created, written or renamed, or {@code content} fails
+     */
+    public static void write(Path target, Content content) throws IOException {
+        Objects.requireNonNull(content, "content");
+        try (OutputFile out = create(target)) {
+            // Writers such as Jackson close the stream they are given; the channel must stay open,
+            // since closing it would drop the lock that marks the temporary file as in use.
+            OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(out.channel()), 1 << 16) {
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+            content.writeTo(stream);
+            stream.flush();
+            out.commit();
         }
     }
 

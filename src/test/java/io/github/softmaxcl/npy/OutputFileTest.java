@@ -186,6 +186,29 @@ class OutputFileTest {
         assertEquals(List.of("out.npy"), listDir());
     }
 
+    @Test
+    void writeCommitsTheWholeContentEvenWhenTheWriterClosesTheStream() throws IOException {
+        Path target = Files.writeString(dir.resolve("report.json"), "previous");
+        OutputFile.write(target, out -> {
+            out.write("{\"a\": 1}".getBytes(StandardCharsets.UTF_8));
+            out.close(); // as Jackson does: the content must still be committed
+        });
+        assertEquals("{\"a\": 1}", Files.readString(target));
+        assertEquals(List.of("report.json"), listDir());
+    }
+
+    @Test
+    void writeLeavesTheTargetAsItWasWhenTheContentFails() throws IOException {
+        Path target = Files.writeString(dir.resolve("report.json"), "previous");
+        IOException e = assertThrows(IOException.class, () -> OutputFile.write(target, out -> {
+            out.write(new byte[100_000]); // more than the buffer: some of it reached the temporary file
+            throw new IOException("serialisation failed");
+        }));
+        assertEquals("serialisation failed", e.getMessage());
+        assertEquals("previous", Files.readString(target));
+        assertEquals(List.of("report.json"), listDir());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"rw-------", "rw-r-----", "r--r--r--", "rwxr-x---"})
     void aReplacedTargetKeepsItsPermissions(String mode) throws IOException {
