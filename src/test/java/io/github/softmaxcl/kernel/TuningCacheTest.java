@@ -57,7 +57,7 @@ class TuningCacheTest {
 
     static DeviceInfo device(String name, DeviceType type, long maxWorkGroup) {
         return new DeviceInfo(0, 0, "platform", name, "vendor", type, 2, 1000, 1L << 30, 65536, 1L << 28, maxWorkGroup,
-                true, true, "OpenCL 3.0", "OpenCL C 1.2", "1.0", null, null);
+                true, true, false, "OpenCL 3.0", "OpenCL C 1.2", "1.0", null, null);
     }
 
     @BeforeEach
