@@ -64,12 +64,9 @@ __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t 
     const ulong lr = gid / split;
     const ulong r = row0 + lr;
     const ulong g = gid % split;
-    __global const real *pr = part + 2 * lr * split;
-    real m = REAL_LOWEST;
-    real s = 0;
-    for (uint j = 0; j < split; j++) {
-        merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
-    }
+    real m;
+    real s;
+    fold_pairs(part + 2 * lr * split, split, &m, &s);
     const real inv = norm_inv(s);
     const real lg = norm_log(s);
 

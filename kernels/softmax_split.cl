@@ -71,12 +71,9 @@ void softmax_split_finish(__global const store_t *x, __global store_t *y, __glob
 
     /* Every work-item folds the row's SPLIT pairs in the same order: cheap (SPLIT is small next
      * to the chunk) and identical in every group, so all chunks of a row share one (max, sum). */
-    __global const real *pr = part + 2 * lr * split;
-    real m = REAL_LOWEST;
-    real s = 0;
-    for (uint j = 0; j < split; j++) {
-        merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
-    }
+    real m;
+    real s;
+    fold_pairs(part + 2 * lr * split, split, &m, &s);
     const real inv = norm_inv(s);
     const real lg = norm_log(s);
 
