@@ -84,6 +84,7 @@ final class DevicesCommand implements Callable<Integer> {
         m.put("maxWorkGroupSize", d.maxWorkGroupSize());
         m.put("fp64", d.fp64());
         m.put("hostUnifiedMemory", d.hostUnifiedMemory());
+        m.put("simulator", d.simulator());
         m.put("openclCVersion", d.openclCVersion());
         m.put("deviceVersion", d.deviceVersion());
         m.put("driverVersion", d.driverVersion());
@@ -102,7 +103,8 @@ final class DevicesCommand implements Callable<Integer> {
                 out.printf(fmt, "", "id", "type", "name", "CUs", "MHz", "global", "local", "max alloc", "fp64",
                         "OpenCL C");
             }
-            out.printf(fmt, d == def ? "*" : "", d.id(), d.type().name().toLowerCase(Locale.ROOT), d.name(),
+            out.printf(fmt, d == def ? "*" : "", d.id(),
+                    d.simulator() ? "simulator" : d.type().name().toLowerCase(Locale.ROOT), d.name(),
                     d.computeUnits(), d.clockMhz(), bytes(d.globalMemBytes()), bytes(d.localMemBytes()),
                     bytes(d.maxAllocBytes()), d.fp64() ? "yes" : "no", d.openclCVersion());
         }

@@ -25,6 +25,8 @@ import org.jocl.cl_platform_id;
  * @param maxWorkGroupSize CL_DEVICE_MAX_WORK_GROUP_SIZE
  * @param fp64 whether cl_khr_fp64 is supported
  * @param hostUnifiedMemory CL_DEVICE_HOST_UNIFIED_MEMORY (memory shared with the host)
+ * @param simulator a simulator (Oclgrind) or a device that claims every type: used only when named,
+ *     never as a default; it plans as a GPU, whose stand-in it is
  * @param deviceVersion CL_DEVICE_VERSION
  * @param openclCVersion CL_DEVICE_OPENCL_C_VERSION
  * @param driverVersion CL_DRIVER_VERSION
@@ -46,6 +48,7 @@ public record DeviceInfo(
         long maxWorkGroupSize,
         boolean fp64,
         boolean hostUnifiedMemory,
+        boolean simulator,
         String deviceVersion,
         String openclCVersion,
         String driverVersion,

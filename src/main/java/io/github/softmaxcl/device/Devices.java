@@ -80,11 +80,16 @@ public final class Devices {
                 : (typeBits & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0 ? DeviceType.ACCELERATOR
                 : (typeBits & CL.CL_DEVICE_TYPE_CPU) != 0 ? DeviceType.CPU
                 : DeviceType.OTHER;
+        String name = Cl.deviceString(id, CL.CL_DEVICE_NAME);
+        String platformName = Cl.platformString(platform, CL.CL_PLATFORM_NAME);
+        long kinds = typeBits & (CL.CL_DEVICE_TYPE_GPU | CL.CL_DEVICE_TYPE_CPU | CL.CL_DEVICE_TYPE_ACCELERATOR);
+        boolean simulator = Long.bitCount(kinds) > 1 || (name + " " + platformName).toLowerCase(Locale.ROOT)
+                .contains("oclgrind");
         String extensions = Cl.deviceString(id, CL.CL_DEVICE_EXTENSIONS);
         boolean fp64 = extensions.contains("cl_khr_fp64") || Cl.deviceLong(id, CL.CL_DEVICE_DOUBLE_FP_CONFIG) != 0;
         return new DeviceInfo(p, d,
-                Cl.platformString(platform, CL.CL_PLATFORM_NAME),
-                Cl.deviceString(id, CL.CL_DEVICE_NAME),
+                platformName,
+                name,
                 Cl.deviceString(id, CL.CL_DEVICE_VENDOR),
                 type,
                 Cl.deviceInt(id, CL.CL_DEVICE_MAX_COMPUTE_UNITS),
@@ -95,6 +100,7 @@ public final class Devices {
                 Cl.deviceSize(id, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
                 fp64,
                 Cl.deviceInt(id, CL.CL_DEVICE_HOST_UNIFIED_MEMORY) != 0,
+                simulator,
                 Cl.deviceString(id, CL.CL_DEVICE_VERSION),
                 Cl.deviceString(id, CL.CL_DEVICE_OPENCL_C_VERSION),
                 Cl.deviceString(id, CL.CL_DRIVER_VERSION),
@@ -128,11 +134,19 @@ public final class Devices {
     }
 
     /**
+     * A simulator (Oclgrind claims to be a GPU, a CPU and an accelerator at once) is never the
+     * default: a demo or a benchmark would otherwise run one work-item at a time without saying so.
+     *
      * @param all discovered devices, non-empty
-     * @return the first GPU, else the first accelerator, else the first CPU, else the first device
+     * @return the first GPU, else the first accelerator, else the first CPU, else the first device,
+     *     simulators left out
+     * @throws IllegalArgumentException if every device is a simulator (the message says how to name one)
      */
     public static DeviceInfo defaultDevice(List<DeviceInfo> all) {
-        return all.stream().min(Comparator.comparingInt(d -> d.type().ordinal())).orElseThrow();
+        return all.stream().filter(d -> !d.simulator()).min(Comparator.comparingInt(d -> d.type().ordinal()))
+                .orElseThrow(() -> new IllegalArgumentException("the only OpenCL devices are simulators ("
+                        + all.stream().map(DeviceInfo::describe).toList() + "); name one to use it, e.g. --device "
+                        + "oclgrind or " + ENV + "=oclgrind"));
     }
 
     /**
@@ -161,7 +175,8 @@ public final class Devices {
                 + all.stream().map(DeviceInfo::describe).toList()));
     }
 
+    /** gpu, cpu and accelerator mean real devices: a simulator is chosen by its name or P:D only. */
     private static Optional<DeviceInfo> firstOfType(List<DeviceInfo> all, DeviceType type) {
-        return all.stream().filter(d -> d.type() == type).findFirst();
+        return all.stream().filter(d -> d.type() == type && !d.simulator()).findFirst();
     }
 }

@@ -1,32 +1,19 @@
 /*
- * Tuned launch parameters for one device, keyed by row-length bucket and precision, and their
- * on-disk cache: one small properties file per (device, driver version) under
- * $SOFTMAX_CL_CACHE, else $XDG_CACHE_HOME/softmax-cl, else ~/.cache/softmax-cl. A properties file
- * keeps the library free of a JSON dependency. A missing or unreadable file means "no tuning": the
- * planner's shipped defaults apply.
+ * Tuned launch parameters for one device, keyed by row-length bucket and precision. They live in a
+ * small on-disk cache per (device, driver version), read and written by TuningCache (validation,
+ * locking, whole-file writes); this class is the immutable set of entries the planner looks up, and
+ * the public face of the cache for the engine and `softmax tune`.
  */
 package io.github.softmaxcl.kernel;
 
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.device.DeviceInfo;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.Properties;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Tuned plans for one device. Immutable. */
 public final class Tuning {
-    private static final Logger LOG = LoggerFactory.getLogger(Tuning.class);
-
     /** Environment variable naming the cache directory. */
     public static final String CACHE_ENV = "SOFTMAX_CL_CACHE";
     /** System property naming the cache directory (takes precedence over the environment). */
@@ -56,6 +43,11 @@ public final class Tuning {
             this.maxCols = maxCols;
             this.rows = rows;
             this.cols = cols;
+        }
+
+        /** @return the shortest row length in this bucket */
+        public long minCols() {
+            return ordinal() == 0 ? 1 : values()[ordinal() - 1].maxCols + 1;
         }
 
         /** @return rows of the representative shape (64 MiB of float32 or less) */
@@ -121,104 +113,48 @@ public final class Tuning {
         return found;
     }
 
-    /** @return the cache directory in effect */
+    /**
+     * @return the cache directory in effect: the {@value #CACHE_PROPERTY} system property, else
+     *         ${@value #CACHE_ENV}, else $XDG_CACHE_HOME/softmax-cl, else ~/.cache/softmax-cl
+     */
     public static Path cacheDir() {
-        String prop = System.getProperty(CACHE_PROPERTY);
-        if (prop != null && !prop.isBlank()) {
-            return Path.of(prop);
-        }
-        String env = System.getenv(CACHE_ENV);
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("softmax-cl");
+        return TuningCache.dir();
     }
 
     /**
      * @param device a device
-     * @return its cache file: the device name and driver version, made file-name safe
+     * @return its cache file: the device name and driver version, made file-name safe (and shortened
+     *         with a hash when very long, so the file and its lock file fit the 255-byte name limit)
      */
     public static Path cacheFile(DeviceInfo device) {
-        String key = (device.name() + "-" + device.driverVersion()).toLowerCase(Locale.ROOT)
-                .replaceAll("[^a-z0-9._-]+", "_");
-        return cacheDir().resolve("tuning-" + key + ".properties");
+        return TuningCache.file(device);
     }
 
     /**
-     * Loads the device's tuning; a missing file gives {@link #NONE}, a damaged one is ignored with a warning.
+     * Loads the device's tuning. A missing file gives {@link #NONE}; an unreadable one is ignored with
+     * a warning; each entry is checked against the device (its ranges, the planner's limits, the
+     * variants tuned on this kind of device), and each bad one is ignored with one warning naming
+     * the file and line. Never throws for anything in the file.
      *
      * @param device the device
-     * @return its tuning
+     * @return its valid tuned entries
      */
     public static Tuning load(DeviceInfo device) {
-        Path file = cacheFile(device);
-        if (!Files.isRegularFile(file)) {
-            return NONE;
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
-            List<Entry> out = new ArrayList<>();
-            for (String key : p.stringPropertyNames()) {
-                out.add(parse(key, p.getProperty(key)));
-            }
-            out.sort((a, b) -> a.bucket().compareTo(b.bucket()) != 0 ? a.bucket().compareTo(b.bucket())
-                    : a.precision().compareTo(b.precision()));
-            LOG.debug("loaded {} tuned entries from {}", out.size(), file);
-            return new Tuning(out);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("ignoring unreadable tuning file {}: {}", file, e.getMessage());
-            return NONE;
-        }
-    }
-
-    private static Entry parse(String key, String value) {
-        String[] k = key.split("\\.");
-        if (k.length != 2) {
-            throw new IllegalArgumentException("bad key '" + key + "'");
-        }
-        String[] f = value.trim().split("\\s+");
-        if (f.length != 6) {
-            throw new IllegalArgumentException("bad entry '" + key + "=" + value + "'");
-        }
-        return new Entry(Bucket.valueOf(k[1].toUpperCase(Locale.ROOT)), ElementType.valueOf(k[0].toUpperCase(Locale.ROOT)),
-                Variant.valueOf(f[0]), new Tunables(Integer.parseInt(f[1]), Integer.parseInt(f[2]),
-                        Integer.parseInt(f[3]), Long.parseLong(f[4])), Double.parseDouble(f[5]));
+        return TuningCache.load(device);
     }
 
     /**
-     * Writes this tuning as the device's cache file, atomically (temporary file, then rename).
+     * Writes these entries to the device's cache file, whole or not at all, keeping the entries
+     * already there for other (bucket, precision) pairs: two tuning runs saving at once (threads or
+     * processes) take turns under a lock and both keep their results.
      *
      * @param device the device
      * @return the file written
+     * @throws IllegalArgumentException if an entry is not valid on this device (it would be ignored on
+     *                                  load); the message names it
      * @throws IOException if the file cannot be written; an existing file is then untouched
      */
     public Path save(DeviceInfo device) throws IOException {
-        Path file = cacheFile(device);
-        Files.createDirectories(file.getParent());
-        List<String> lines = new ArrayList<>();
-        for (Entry e : entries) {
-            Tunables t = e.tunables();
-            lines.add(e.precision().name().toLowerCase(Locale.ROOT) + "." + e.bucket().name().toLowerCase(Locale.ROOT)
-                    + "=" + e.variant() + " " + t.vec() + " " + t.local() + " " + t.wg() + " " + t.grain() + " "
-                    + String.format(Locale.ROOT, "%.2f", e.gbps()));
-        }
-        Collections.sort(lines);
-        lines.add(0, "# softmax-cl tuning for " + device.name() + " (driver " + device.driverVersion() + ")");
-        lines.add(1, "# precision.bucket=variant vec local wg grain GB/s; delete this file to return to the defaults");
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.write(temp, lines, java.nio.charset.StandardCharsets.ISO_8859_1);
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        return file;
+        return TuningCache.save(this, device);
     }
 }

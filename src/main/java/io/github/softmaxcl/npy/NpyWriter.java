@@ -127,20 +127,8 @@ public final class NpyWriter implements AutoCloseable {
      * @throws IOException              if writing fails; the target is then left untouched
      */
     public static void writeFloats(Path target, long[] shape, float[] data) throws IOException {
-        try (NpyWriter w = create(target, NpyDType.FLOAT32, shape)) {
-            checkLength(w.header, data.length);
-            ByteBuffer buf = ByteBuffer.allocate(Math.min(data.length, 1 << 18) * 4)
-                    .order(ByteOrder.nativeOrder());
-            for (int done = 0; done < data.length; ) {
-                int n = Math.min(buf.capacity() / 4, data.length - done);
-                buf.clear();
-                buf.asFloatBuffer().put(data, done, n);
-                buf.limit(n * 4);
-                w.write(buf);
-                done += n;
-            }
-            w.commit();
-        }
+        writeAll(target, NpyDType.FLOAT32, shape, data.length,
+                (buf, from, n) -> buf.asFloatBuffer().put(data, from, n));
     }
 
     /**
@@ -153,15 +141,28 @@ public final class NpyWriter implements AutoCloseable {
      * @throws IOException              if writing fails; the target is then left untouched
      */
     public static void writeDoubles(Path target, long[] shape, double[] data) throws IOException {
-        try (NpyWriter w = create(target, NpyDType.FLOAT64, shape)) {
-            checkLength(w.header, data.length);
-            ByteBuffer buf = ByteBuffer.allocate(Math.min(data.length, 1 << 17) * 8)
-                    .order(ByteOrder.nativeOrder());
-            for (int done = 0; done < data.length; ) {
-                int n = Math.min(buf.capacity() / 8, data.length - done);
+        writeAll(target, NpyDType.FLOAT64, shape, data.length,
+                (buf, from, n) -> buf.asDoubleBuffer().put(data, from, n));
+    }
+
+    /** Puts elements {@code [from, from + n)} of the caller's array at the start of {@code buf}. */
+    @FunctionalInterface
+    private interface Fill {
+        void fill(ByteBuffer buf, int from, int n);
+    }
+
+    /** Writes {@code length} elements in blocks of 1 MiB, then commits: the one body of both writers. */
+    private static void writeAll(Path target, NpyDType dtype, long[] shape, int length, Fill fill) throws IOException {
+        try (NpyWriter w = create(target, dtype, shape)) {
+            checkLength(w.header, length);
+            int item = dtype.itemSize();
+            int per = (1 << 20) / item;
+            ByteBuffer buf = ByteBuffer.allocate(Math.min(length, per) * item).order(ByteOrder.nativeOrder());
+            for (int done = 0; done < length; ) {
+                int n = Math.min(per, length - done);
                 buf.clear();
-                buf.asDoubleBuffer().put(data, done, n);
-                buf.limit(n * 8);
+                fill.fill(buf, done, n);
+                buf.limit(n * item);
                 w.write(buf);
                 done += n;
             }

@@ -4,18 +4,20 @@
  * and the temporary file replaces the target only on commit, keeping the permissions of a file it
  * replaces. A temporary file never outlives its writer: close() deletes it, a JVM shutdown (SIGTERM,
  * SIGINT, System.exit) deletes it, and one left by a killed process (SIGKILL, power loss) is
- * recognised by its name and deleted by the next writer of the same target.
+ * recognised by its name and deleted by the next writer of the same target. The naming scheme and
+ * the removal of stale files are TemporaryFiles' job, the shutdown hook is LiveOutputs'; this class
+ * checks the target and carries one output from creation to commit or close.
  */
 package io.github.softmaxcl.npy;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -26,16 +28,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,26 +40,12 @@ import org.slf4j.LoggerFactory;
  * of a writer that is still running.
  *
  * <p>Temporary files are named {@code .NAME.softmax-XXXXXXXXXXXXXXXX.tmp} (16 hex digits) in the
- * target's directory; when that would exceed the 255-byte file name limit, NAME is shortened and
- * followed by {@code ~} and 8 hex digits of a hash of the full name, so every target gets its own
- * recognisable prefix. The writer holds an exclusive lock on its temporary file; a file with the
- * prefix that nobody holds a lock on belongs to a process that died, and is deleted.
+ * target's directory, NAME shortened and followed by a hash of the full name where the whole would
+ * exceed 255 bytes (see TemporaryFiles). The writer holds an exclusive lock on its temporary file;
+ * a file with the prefix that nobody holds a lock on belongs to a process that died, and is deleted.
  */
 public final class OutputFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutputFile.class);
-    /** The file name limit of ext4, XFS, Btrfs, tmpfs, APFS and NTFS (in UTF-16 units there). */
-    static final int NAME_MAX_BYTES = 255;
-    private static final String MARK = ".softmax-";
-    private static final String SUFFIX = ".tmp";
-    private static final int RANDOM_HEX = 16;
-    private static final Pattern RANDOM_PART = Pattern.compile("[0-9a-f]{" + RANDOM_HEX + "}");
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    /** Guards LIVE and SHUTTING_DOWN, so a commit's rename and the shutdown hook never interleave. */
-    private static final Object REGISTRY = new Object();
-    private static final Set<OutputFile> LIVE = new LinkedHashSet<>();
-    private static boolean hookInstalled;
-    private static boolean shuttingDown;
 
     private final Path target;
     private final Path temp;
@@ -103,9 +83,9 @@ public final class OutputFile implements AutoCloseable {
         }
         String name = fileName.toString();
         int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
-        if (nameBytes > NAME_MAX_BYTES) {
+        if (nameBytes > TemporaryFiles.NAME_MAX_BYTES) {
             throw new IllegalArgumentException("cannot write " + target + ": its file name is " + nameBytes
-                    + " bytes long, and file systems allow at most " + NAME_MAX_BYTES);
+                    + " bytes long, and file systems allow at most " + TemporaryFiles.NAME_MAX_BYTES);
         }
         Path dir = absolute.getParent();
         String shownDir = target.getParent() != null ? target.getParent().toString() : dir.toString();
@@ -120,9 +100,9 @@ public final class OutputFile implements AutoCloseable {
             throw new IllegalArgumentException("cannot write " + target
                     + ": it exists and is not a regular file (only regular files are replaced)");
         }
-        removeStale(dir, name);
+        TemporaryFiles.removeStale(dir, name, LiveOutputs::isOurs);
         try {
-            return open(target, dir, tempPrefix(name));
+            return open(target, dir, name);
         } catch (AccessDeniedException e) {
             throw new IOException("cannot write " + target + ": permission denied in directory " + shownDir, e);
         } catch (NoSuchFileException e) {
@@ -133,17 +113,58 @@ public final class OutputFile implements AutoCloseable {
         }
     }
 
-    private static OutputFile open(Path target, Path dir, String prefix) throws IOException {
+    /** Writes a whole file's content; see {@link #write(Path, Content)}. */
+    @FunctionalInterface
+    public interface Content {
+        /**
+         * @param out where the content goes; closing it only flushes it
+         * @throws IOException if the content cannot be written
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a small file whole or not at all: {@link #create(Path)}, the content, {@link #commit()}.
+     * If {@code content} throws, the temporary file is deleted and the target is left as it was.
+     *
+     * @param target where the file goes, as for {@link #create(Path)}
+     * @param content writes the file's bytes
+     * @throws IllegalArgumentException if {@code target} can never be written (see {@link #create(Path)})
+     * @throws IOException if the file cannot be created, written or renamed, or {@code content} fails
+     */
+    public static void write(Path target, Content content) throws IOException {
+        Objects.requireNonNull(content, "content");
+        try (OutputFile out = create(target)) {
+            // Writers such as Jackson close the stream they are given; the channel must stay open,
+            // since closing it would drop the lock that marks the temporary file as in use.
+            OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(out.channel()), 1 << 16) {
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+            content.writeTo(stream);
+            stream.flush();
+            out.commit();
+        }
+    }
+
+    private static OutputFile open(Path target, Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            Path temp = dir.resolve(prefix + randomHex() + SUFFIX);
+            Path temp = TemporaryFiles.newName(dir, name);
+            LiveOutputs.reserve(temp);
             FileChannel channel;
             try {
                 channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         ordinaryPermissions(dir));
             } catch (FileAlreadyExistsException e) {
+                LiveOutputs.release(temp);
                 if (attempt < 8) {
                     continue;
                 }
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                LiveOutputs.release(temp);
                 throw e;
             }
             try {
@@ -151,17 +172,19 @@ public final class OutputFile implements AutoCloseable {
                 // dead writer's and deleted it; the name is random, so if it is still there it is ours.
                 if (!lock(channel) || !Files.exists(temp)) {
                     channel.close();
+                    LiveOutputs.release(temp);
                     if (attempt < 8) {
                         continue;
                     }
                     throw new IOException("could not lock a temporary file in " + dir);
                 }
                 OutputFile out = new OutputFile(target, temp, channel);
-                register(out);
+                LiveOutputs.add(out);
                 return out;
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 Files.deleteIfExists(temp);
+                LiveOutputs.release(temp);
                 throw e;
             }
         }
@@ -171,7 +194,7 @@ public final class OutputFile implements AutoCloseable {
      * The lock tells later writers that this file is in use; false means another process holds it.
      * A file system without locks (some network file systems) gets an unlocked file: it is still
      * deleted on close and at shutdown, and a later writer's tryLock fails there too, so it leaves the
-     * file alone (see removeIfUnlocked).
+     * file alone (see TemporaryFiles.removeStale).
      */
     private static boolean lock(FileChannel channel) {
         try {
@@ -193,145 +216,6 @@ public final class OutputFile implements AutoCloseable {
             };
         }
         return new FileAttribute<?>[0];
-    }
-
-    private static String randomHex() {
-        byte[] b = new byte[RANDOM_HEX / 2];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
-    /**
-     * The part of a temporary file's name that depends on the target's name: {@code .NAME.softmax-},
-     * with NAME shortened (and made unique by a hash of the full name) when the whole temporary
-     * name would not fit in 255 bytes.
-     */
-    static String tempPrefix(String name) {
-        int fixed = 1 + MARK.length() + RANDOM_HEX + SUFFIX.length();
-        if (name.getBytes(StandardCharsets.UTF_8).length + fixed <= NAME_MAX_BYTES) {
-            return "." + name + MARK;
-        }
-        String hash = "~" + HexFormat.of().formatHex(sha256(name), 0, 4);
-        int budget = NAME_MAX_BYTES - fixed - hash.length();
-        StringBuilder kept = new StringBuilder();
-        int used = 0;
-        // Whole code points only, so the shortened name is still valid UTF-8.
-        for (int i = 0; i < name.length(); ) {
-            int cp = name.codePointAt(i);
-            int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-            if (used + n > budget) {
-                break;
-            }
-            kept.appendCodePoint(cp);
-            used += n;
-            i += Character.charCount(cp);
-        }
-        return "." + kept + hash + MARK;
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    }
-
-    /** Whether {@code fileName} is a temporary file name this class makes for a target named {@code name}. */
-    static boolean isTempOf(String fileName, String name) {
-        String prefix = tempPrefix(name);
-        return fileName.startsWith(prefix) && fileName.endsWith(SUFFIX)
-                && fileName.length() == prefix.length() + RANDOM_HEX + SUFFIX.length()
-                && RANDOM_PART.matcher(fileName.substring(prefix.length(), prefix.length() + RANDOM_HEX)).matches();
-    }
-
-    /**
-     * Deletes the temporary files of dead writers of {@code dir/name}: those with its prefix that no
-     * process holds a lock on. Files of writers in this JVM are skipped without being opened, because
-     * closing any channel on a file drops every POSIX lock this process holds on it. Failures are
-     * logged and otherwise ignored: a stale file costs disk space, not correctness.
-     *
-     * @return the files deleted
-     */
-    static List<Path> removeStale(Path dir, String name) {
-        List<Path> removed = new ArrayList<>();
-        Set<Path> ours = new java.util.HashSet<>();
-        synchronized (REGISTRY) {
-            for (OutputFile o : LIVE) {
-                ours.add(o.temp);
-            }
-        }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir,
-                p -> isTempOf(p.getFileName().toString(), name))) {
-            for (Path p : entries) {
-                if (!ours.contains(p) && removeIfUnlocked(p)) {
-                    removed.add(p);
-                }
-            }
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-            LOG.warn("could not look for stale temporary files of {} in {}: {}", name, dir, e.toString());
-        }
-        return removed;
-    }
-
-    private static boolean removeIfUnlocked(Path p) {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-            FileLock l;
-            try {
-                l = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                return false; // held by this JVM after all
-            }
-            if (l == null) {
-                return false; // a live writer in another process
-            }
-            Files.delete(p); // while locked, so no new writer can take the name meanwhile
-            LOG.info("deleted {}, left by a run that was killed", p);
-            return true;
-        } catch (IOException e) {
-            // Not ours to delete (permissions), gone already, or locks unsupported: leave it.
-            LOG.debug("left {}: {}", p, e.toString());
-            return false;
-        }
-    }
-
-    private static void register(OutputFile out) throws IOException {
-        synchronized (REGISTRY) {
-            if (shuttingDown) {
-                throw new IOException("cannot write " + out.target + ": the JVM is shutting down");
-            }
-            if (!hookInstalled) {
-                try {
-                    Runtime.getRuntime().addShutdownHook(new Thread(OutputFile::deleteLiveFiles,
-                            "softmax-cl temporary files"));
-                } catch (IllegalStateException e) {
-                    throw new IOException("cannot write " + out.target + ": the JVM is shutting down", e);
-                }
-                hookInstalled = true;
-            }
-            LIVE.add(out);
-        }
-    }
-
-    /**
-     * Runs at JVM shutdown. A file still registered here belongs to a writer that was stopped in the
-     * middle (a signal or System.exit): no writer commits or closes after this, so delete it.
-     */
-    private static void deleteLiveFiles() {
-        synchronized (REGISTRY) {
-            shuttingDown = true;
-            for (OutputFile o : LIVE) {
-                try {
-                    Files.deleteIfExists(o.temp);
-                    LOG.warn("stopped before {} was complete; deleted its temporary file {}", o.target,
-                            o.temp.getFileName());
-                } catch (IOException e) {
-                    LOG.warn("stopped before {} was complete; could not delete its temporary file {}: {}",
-                            o.target, o.temp, e.toString());
-                }
-            }
-            LIVE.clear();
-        }
     }
 
     private static String reason(FileSystemException e) {
@@ -373,10 +257,7 @@ public final class OutputFile implements AutoCloseable {
         try {
             channel.force(true);
             keepPermissions();
-            synchronized (REGISTRY) {
-                if (shuttingDown) {
-                    throw new IOException("cannot write " + target + ": the JVM is shutting down");
-                }
+            LiveOutputs.commit(this, () -> {
                 try {
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -384,8 +265,7 @@ public final class OutputFile implements AutoCloseable {
                 }
                 committed = true;
                 closed = true;
-                LIVE.remove(this);
-            }
+            });
         } catch (FileSystemException e) {
             throw discard(new IOException("cannot write " + target + ": " + reason(e), e));
         } catch (IOException e) {
@@ -471,9 +351,7 @@ public final class OutputFile implements AutoCloseable {
         } catch (IOException e) {
             failure = new IOException("could not delete temporary file " + temp, e);
         }
-        synchronized (REGISTRY) {
-            LIVE.remove(this);
-        }
+        LiveOutputs.remove(this);
         try {
             channel.close();
         } catch (IOException e) {

@@ -1,17 +1,17 @@
 /*
- * Writes JSON reports (verify, bench, tuning results) atomically: into a temporary file in the
- * target's directory, then renamed over the target, so a failure never leaves a half-written
- * report. One mapper configuration for all of them.
+ * Writes JSON reports (verify --json, bench --json) whole or not at all, through OutputFile: a
+ * temporary file beside the target whose name always fits, renamed over the target when complete,
+ * keeping a replaced report's permissions, deleted on failure or at JVM shutdown, and removed by the
+ * next write of the same report when a killed run left it behind. One mapper configuration for all
+ * reports.
  */
 package io.github.softmaxcl.verify;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.softmaxcl.npy.OutputFile;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** Atomic JSON file output. */
 public final class JsonFiles {
@@ -24,20 +24,11 @@ public final class JsonFiles {
      * @param target the file; replaced if it exists
      * @param value what to serialise
      * @param mapper the mapper to use
-     * @throws IOException if writing or renaming fails; the target is then untouched
+     * @throws IllegalArgumentException if {@code target} can never be written: a directory, a
+     *                                  missing directory, a name over 255 bytes (the message names it)
+     * @throws IOException if serialising, writing or renaming fails; the target is then untouched
      */
     public static void write(Path target, Object value, ObjectMapper mapper) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path temp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            mapper.writeValue(temp.toFile(), value);
-            try {
-                Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        OutputFile.write(target, out -> mapper.writeValue(out, value));
     }
 }

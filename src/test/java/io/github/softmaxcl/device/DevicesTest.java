@@ -14,8 +14,26 @@ import org.junit.jupiter.api.Test;
 
 class DevicesTest {
     private static DeviceInfo fake(int p, int d, String name, DeviceType type) {
+        return fake(p, d, name, type, false);
+    }
+
+    private static DeviceInfo fake(int p, int d, String name, DeviceType type, boolean simulator) {
         return new DeviceInfo(p, d, "platform" + p, name, "vendor", type, 8, 1000, 1L << 30, 65536, 1L << 28,
-                256, true, false, "OpenCL 1.2", "OpenCL C 1.2", "1.0", null, null);
+                256, true, false, simulator, "OpenCL 1.2", "OpenCL C 1.2", "1.0", null, null);
+    }
+
+    @Test
+    void aSimulatorIsNeverTheDefaultNorAnyTypeSpecButCanBeNamed() {
+        DeviceInfo grind = fake(0, 0, "Oclgrind Simulator", DeviceType.GPU, true);
+        DeviceInfo cpu = fake(1, 0, "pthread-x86 CPU", DeviceType.CPU);
+        List<DeviceInfo> both = List.of(grind, cpu);
+        assertEquals(cpu, Devices.defaultDevice(both));
+        assertThrows(IllegalArgumentException.class, () -> Devices.match(both, "gpu"));
+        assertEquals(grind, Devices.match(both, "oclgrind"));
+        assertEquals(grind, Devices.match(both, "0:0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Devices.defaultDevice(List.of(grind)));
+        assertTrue(e.getMessage().contains("--device oclgrind"), e.getMessage());
     }
 
     private final List<DeviceInfo> devices = List.of(

@@ -20,7 +20,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -79,15 +84,15 @@ class OutputFileTest {
     @ValueSource(strings = {"a", "é", "\uD83D\uDE00"})
     void temporaryNamesFitForEveryTargetNameLength(String unit) throws IOException {
         int unitBytes = unit.getBytes(StandardCharsets.UTF_8).length;
-        for (int bytes = 200; bytes <= OutputFile.NAME_MAX_BYTES; bytes++) {
+        for (int bytes = 200; bytes <= TemporaryFiles.NAME_MAX_BYTES; bytes++) {
             int units = (bytes - 4) / unitBytes;
             String name = unit.repeat(units) + "x".repeat(bytes - 4 - units * unitBytes) + ".npy";
             assertEquals(bytes, name.getBytes(StandardCharsets.UTF_8).length);
             Path target = dir.resolve(name);
             try (OutputFile out = OutputFile.create(target)) {
                 String temp = out.temp().getFileName().toString();
-                assertTrue(temp.getBytes(StandardCharsets.UTF_8).length <= OutputFile.NAME_MAX_BYTES, temp);
-                assertTrue(OutputFile.isTempOf(temp, name), temp);
+                assertTrue(temp.getBytes(StandardCharsets.UTF_8).length <= TemporaryFiles.NAME_MAX_BYTES, temp);
+                assertTrue(TemporaryFiles.isTempOf(temp, name), temp);
                 out.channel().write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                 out.commit();
             }
@@ -101,13 +106,14 @@ class OutputFileTest {
     void shortenedPrefixesStillDistinguishTargets() {
         String a = "a".repeat(250) + ".npy";
         String b = "a".repeat(250) + ".np_";
-        assertNotEquals(OutputFile.tempPrefix(a), OutputFile.tempPrefix(b));
-        String tempOfA = OutputFile.tempPrefix(a) + "0123456789abcdef.tmp";
-        assertTrue(OutputFile.isTempOf(tempOfA, a));
-        assertFalse(OutputFile.isTempOf(tempOfA, b));
-        assertTrue(OutputFile.tempPrefix(a).getBytes(StandardCharsets.UTF_8).length + 20 <= OutputFile.NAME_MAX_BYTES);
+        assertNotEquals(TemporaryFiles.prefix(a), TemporaryFiles.prefix(b));
+        String tempOfA = TemporaryFiles.prefix(a) + "0123456789abcdef.tmp";
+        assertTrue(TemporaryFiles.isTempOf(tempOfA, a));
+        assertFalse(TemporaryFiles.isTempOf(tempOfA, b));
+        assertTrue(TemporaryFiles.prefix(a).getBytes(StandardCharsets.UTF_8).length + 20
+                <= TemporaryFiles.NAME_MAX_BYTES);
         // A short name keeps its whole name in the prefix, so users can see whose file it is.
-        assertEquals(".out.npy.softmax-", OutputFile.tempPrefix("out.npy"));
+        assertEquals(".out.npy.softmax-", TemporaryFiles.prefix("out.npy"));
     }
 
     @Test
@@ -132,6 +138,41 @@ class OutputFileTest {
         assertEquals(unrelated.stream().sorted().collect(Collectors.toList()), listDir());
     }
 
+    /**
+     * A writer looking for dead writers' files must not take another writer's file that is created
+     * but not yet locked for a dead one (it deleted it, and the owner's lock then failed).
+     */
+    @Test
+    void writersOfOneTargetInOneJvmNeverTakeEachOthersNewFiles() throws Exception {
+        Path target = dir.resolve("shared.json");
+        int threads = 4;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                byte[] content = ("writer " + t).getBytes(StandardCharsets.UTF_8);
+                writers.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 50; i++) {
+                        try (OutputFile out = OutputFile.create(target)) {
+                            out.channel().write(ByteBuffer.wrap(content));
+                            out.commit();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : writers) {
+                w.get(); // rethrows a writer's failure
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(Files.readString(target).startsWith("writer "));
+        assertEquals(List.of("shared.json"), listDir());
+    }
+
     @Test
     void closeWithoutCommitDeletesTheTemporaryFileAndKeepsTheTarget() throws IOException {
         Path target = Files.writeString(dir.resolve("out.npy"), "previous");
@@ -143,6 +184,29 @@ class OutputFileTest {
         assertFalse(Files.exists(temp));
         assertEquals("previous", Files.readString(target));
         assertEquals(List.of("out.npy"), listDir());
+    }
+
+    @Test
+    void writeCommitsTheWholeContentEvenWhenTheWriterClosesTheStream() throws IOException {
+        Path target = Files.writeString(dir.resolve("report.json"), "previous");
+        OutputFile.write(target, out -> {
+            out.write("{\"a\": 1}".getBytes(StandardCharsets.UTF_8));
+            out.close(); // as Jackson does: the content must still be committed
+        });
+        assertEquals("{\"a\": 1}", Files.readString(target));
+        assertEquals(List.of("report.json"), listDir());
+    }
+
+    @Test
+    void writeLeavesTheTargetAsItWasWhenTheContentFails() throws IOException {
+        Path target = Files.writeString(dir.resolve("report.json"), "previous");
+        IOException e = assertThrows(IOException.class, () -> OutputFile.write(target, out -> {
+            out.write(new byte[100_000]); // more than the buffer: some of it reached the temporary file
+            throw new IOException("serialisation failed");
+        }));
+        assertEquals("serialisation failed", e.getMessage());
+        assertEquals("previous", Files.readString(target));
+        assertEquals(List.of("report.json"), listDir());
     }
 
     @ParameterizedTest
