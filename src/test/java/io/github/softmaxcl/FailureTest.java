@@ -1,7 +1,9 @@
 /*
  * Failure safety of one engine: an OpenCL call that fails (injected at a chosen chunk of a chunked
- * batch, for allocation, upload, kernel and download) gives a clear error, leaves no host output
- * half-written, leaks no OpenCL object, and the same engine serves the next call. Also: a device
+ * batch, for allocation, upload, kernel, download and program build) gives a clear error, leaves no
+ * host output half-written, leaks no OpenCL object, and the same engine serves the next call; a
+ * failed build is tried once more, and one that fails again leaves no entry in the program cache,
+ * so the next call builds the program again. Also: a device
  * tensor closed from another thread waits for the call using it, and engines and tensors nobody
  * closed are released by the Cleaner.
  */
@@ -12,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.softmaxcl.cl.ClBuildException;
 import io.github.softmaxcl.cl.ClException;
 import io.github.softmaxcl.cl.ClObject;
 import io.github.softmaxcl.exec.EngineConfig;
@@ -25,10 +28,12 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jocl.CL;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class FailureTest {
@@ -50,8 +55,12 @@ class FailureTest {
         public void before(String c, long k) {
             if (armed && c.equals(call) && k == chunk) {
                 armed = false;
-                throw new ClException(call, c.equals("clCreateBuffer") ? CL.CL_MEM_OBJECT_ALLOCATION_FAILURE
-                        : CL.CL_OUT_OF_RESOURCES, "(injected at chunk " + k + ")");
+                int status = switch (c) {
+                    case "clCreateBuffer" -> CL.CL_MEM_OBJECT_ALLOCATION_FAILURE;
+                    case "clBuildProgram" -> CL.CL_BUILD_PROGRAM_FAILURE;
+                    default -> CL.CL_OUT_OF_RESOURCES;
+                };
+                throw new ClException(call, status, "(injected at chunk " + k + ")");
             }
         }
     }
@@ -109,6 +118,125 @@ class FailureTest {
             b.put(i, 42f);
         }
         return b;
+    }
+
+    /**
+     * A build fails where programs are built: while planning a last-axis op (before any chunk: the
+     * output is untouched), or in chunk 0's launch of an any-axis op or a gradient (the output is all
+     * NaN). The program cache must not keep the failed program, so the retry builds it and gives the
+     * bits of an engine that never failed.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource({"array,softmax", "array,axis", "array,backward", "direct,softmax", "direct,axis", "direct,backward",
+        "view,softmax", "view,axis", "view,backward", "device,softmax", "device,axis", "device,backward"})
+    void aFailedBuildLeavesNoBrokenProgramAndTheEngineUsable(String kind, String op) {
+        float[] x = Inputs.floats(Pattern.ADVERSARIAL, ROWS, COLS, 6);
+        float[] dy = Inputs.floats(Pattern.RANDOM, ROWS, COLS, 7);
+        float[] expected;
+        try (SoftmaxEngine clean = engine(Faults.NONE, null)) {
+            FloatBuffer out = buffer("array", x.length);
+            call(clean, kind, op, x, dy, out);
+            expected = out.array().clone();
+        }
+        long before = ClObject.liveCount();
+        Injected faults = new Injected("clBuildProgram", 0);
+        try (SoftmaxEngine e = engine(faults, null)) {
+            if (op.equals("backward")) {
+                // Planning a gradient builds the forward kernels of its op too: build those first, so
+                // that the failure is the gradient's own program, in chunk 0.
+                faults.armed = false;
+                e.prepare(SoftmaxOp.softmax(), ElementType.FLOAT32, ROWS, COLS);
+                faults.armed = true;
+            }
+            int programs = Internals.core(e).programs().programCount();
+            FloatBuffer out = buffer(kind, x.length);
+            ClException ex = assertThrows(ClException.class, () -> call(e, kind, op, x, dy, out));
+            assertTrue(ex.getMessage().startsWith("clBuildProgram: CL_BUILD_PROGRAM_FAILURE"), ex.getMessage());
+            assertEquals(programs, Internals.core(e).programs().programCount(), "a failed build is not cached");
+            float[] after = new float[x.length];
+            out.get(0, after);
+            for (float v : kind.equals("device") ? new float[0] : after) {
+                if (op.equals("softmax")) {
+                    assertEquals(42f, v, "a build that fails while planning comes before any work");
+                } else {
+                    assertTrue(Float.isNaN(v), "a build that fails in a chunk leaves the output all NaN");
+                }
+            }
+            call(e, kind, op, x, dy, out);
+            out.get(0, after);
+            assertArrayEquals(expected, after, "the retry builds the program again and gives the right bits");
+            assertTrue(Internals.core(e).programs().programCount() > programs);
+        }
+        assertEquals(before, ClObject.liveCount(), "the failed build leaked an OpenCL object");
+    }
+
+    /**
+     * Drivers fail a build now and then (PoCL, while other engines compile and launch), so a failed
+     * build is tried once more; a program that fails twice fails the call and is not cached, and the
+     * next call builds it again.
+     */
+    @ParameterizedTest(name = "{0} failed attempt(s)")
+    @ValueSource(ints = {1, 2})
+    void aFailedBuildIsTriedOnceMore(int failing) {
+        float[] x = Inputs.floats(Pattern.RANDOM, ROWS, COLS, 8);
+        float[] expected;
+        try (SoftmaxEngine clean = engine(Faults.NONE, null)) {
+            expected = clean.softmax(x, ROWS, COLS);
+        }
+        AtomicInteger left = new AtomicInteger(failing);
+        AtomicInteger attempts = new AtomicInteger();
+        Faults faults = (call, chunk) -> {
+            if (call.equals("clBuildProgram")) {
+                attempts.incrementAndGet();
+                if (left.getAndDecrement() > 0) {
+                    throw new ClBuildException(CL.CL_BUILD_PROGRAM_FAILURE, "softmax_vector.cl", "-DINJECTED",
+                            "error: unable to rename temporary (injected)");
+                }
+            }
+        };
+        long before = ClObject.liveCount();
+        try (SoftmaxEngine e = engine(faults, null)) {
+            if (failing == 1) {
+                assertArrayEquals(expected, e.softmax(x, ROWS, COLS), "the second attempt built the program");
+            } else {
+                ClBuildException ex = assertThrows(ClBuildException.class, () -> e.softmax(x, ROWS, COLS));
+                assertTrue(ex.getMessage().startsWith("clBuildProgram: CL_BUILD_PROGRAM_FAILURE"), ex.getMessage());
+                assertEquals(0, Internals.core(e).programs().programCount(), "a failed build is not cached");
+                assertArrayEquals(expected, e.softmax(x, ROWS, COLS), "the next call builds it again");
+            }
+            assertEquals(failing + 1, attempts.get(), "one more attempt after a failure, never two");
+        }
+        assertEquals(before, ClObject.liveCount(), "the failed builds leaked an OpenCL object");
+    }
+
+    /**
+     * softmax (last axis), log-softmax along axis 1 of (ROWS, 30, 10), or the softmax gradient, from
+     * the given kind of memory into {@code out}; device tensors are downloaded into {@code out}.
+     */
+    private static void call(SoftmaxEngine e, String kind, String op, float[] x, float[] dy, FloatBuffer out) {
+        long[] shape = op.equals("axis") ? new long[] {ROWS, 30, 10} : new long[] {ROWS, COLS};
+        SoftmaxOp o = op.equals("axis") ? SoftmaxOp.logSoftmax().withAxis(1) : SoftmaxOp.softmax();
+        if (kind.equals("device")) {
+            try (DeviceTensor tx = e.upload(HostTensor.of(x, shape));
+                    DeviceTensor tdy = e.upload(HostTensor.of(dy, shape));
+                    DeviceTensor ty = e.allocate(ElementType.FLOAT32, shape)) {
+                run(e, op, o, tx, tdy, ty);
+                float[] got = new float[x.length];
+                ty.download(HostTensor.of(got, shape));
+                out.put(0, got);
+            }
+            return;
+        }
+        HostTensor y = kind.equals("array") ? HostTensor.of(out.array(), shape) : HostTensor.of(out, shape);
+        run(e, op, o, HostTensor.of(x, shape), HostTensor.of(dy, shape), y);
+    }
+
+    private static void run(SoftmaxEngine e, String op, SoftmaxOp o, Tensor x, Tensor dy, Tensor y) {
+        if (op.equals("backward")) {
+            e.backward(x, dy, y, o);
+        } else {
+            e.forward(x, y, o);
+        }
     }
 
     @Test

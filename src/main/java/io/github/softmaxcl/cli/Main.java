@@ -2,11 +2,14 @@
  * The `softmax` command line: picocli top command with the subcommands devices, eval, run, verify,
  * demo, generate, bench and tune. Results go to stdout, logs and progress to stderr. Exit codes: 0 success,
  * 1 verification or runtime failure, 2 usage error; every error is one line on stderr, never a
- * stack trace (unless -v asks for one on an unexpected error).
+ * stack trace (unless -v asks for one on an unexpected error, or for the compiler's log of a
+ * kernel that does not build).
  */
 package io.github.softmaxcl.cli;
 
 import io.github.softmaxcl.SoftmaxException;
+import io.github.softmaxcl.cl.ClBuildException;
+import io.github.softmaxcl.exec.EngineConfig;
 import io.github.softmaxcl.verify.BackendFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,6 +55,8 @@ public final class Main implements Callable<Integer> {
     final BackendFactory backends;
     final UnaryOperator<StreamingSoftmax.ChunkSource> sourceFilter;
     final UnaryOperator<StreamingSoftmax.ChunkSink> sinkFilter;
+    /** What the engines of {@code run} and {@code verify --soak} are opened with, before --device. */
+    final EngineConfig engines;
 
     /** The command line as shipped: the real engine, real files. */
     public Main() {
@@ -67,9 +72,19 @@ public final class Main implements Callable<Integer> {
      */
     public Main(BackendFactory backends, UnaryOperator<StreamingSoftmax.ChunkSource> sourceFilter,
             UnaryOperator<StreamingSoftmax.ChunkSink> sinkFilter) {
+        this(backends, sourceFilter, sinkFilter, EngineConfig.DEFAULT);
+    }
+
+    /**
+     * A command line whose {@code run} and {@code verify --soak} open their engines with internal
+     * options, for tests (fault injection); deliberately no option of the command line itself.
+     */
+    Main(BackendFactory backends, UnaryOperator<StreamingSoftmax.ChunkSource> sourceFilter,
+            UnaryOperator<StreamingSoftmax.ChunkSink> sinkFilter, EngineConfig engines) {
         this.backends = backends;
         this.sourceFilter = sourceFilter;
         this.sinkFilter = sinkFilter;
+        this.engines = engines;
     }
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
@@ -175,6 +190,11 @@ public final class Main implements Callable<Integer> {
         } else if (ex instanceof AccessDeniedException e) {
             code = FAILURE;
             message = "permission denied: " + e.getFile();
+        } else if (ex instanceof ClBuildException && !verbose) {
+            // The compiler's log runs to many lines; the error itself stays one.
+            code = FAILURE;
+            message = ex.getMessage().lines().findFirst().orElse("").replaceAll(":$", "")
+                    + " (run with -v for the compiler's log)";
         } else if (ex instanceof IOException || ex instanceof UncheckedIOException || ex instanceof SoftmaxException
                 || ex instanceof UnsupportedOperationException || ex instanceof CommandFailedException) {
             code = FAILURE;

@@ -11,6 +11,7 @@ package io.github.softmaxcl.cli;
 
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.npy.NpyHeader;
 import io.github.softmaxcl.npy.NpyReader;
 import io.github.softmaxcl.npy.NpyWriter;
@@ -140,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
             try (NpyWriter writer = NpyWriter.create(outputFile, h.dtype(), h.shape());
                     MaskSource mask = MaskSource.open(maskFile, shape, a, spec)) {
                 if (h.elementCount() > 0) {
-                    try (SoftmaxEngine engine = SoftmaxEngine.create(device)) {
+                    try (SoftmaxEngine engine = Internals.open(main.engines.withSpec(device))) {
                         where = " on " + engine.device().id() + " " + engine.device().name();
                         ElementType type = h.dtype().elementType();
                         long per = chunkRows(engine, units, unitElems, itemBytes, type, inner == 1);

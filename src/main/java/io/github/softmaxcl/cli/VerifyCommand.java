@@ -2,7 +2,9 @@
  * `softmax verify`: checks a device before trusting it. Runs the built-in suite (or a user's .npy
  * file) with every kernel variant that can run each shape, compares with the CPU reference, prints
  * a table per device and exits 1 if anything is out of tolerance. With --result it checks the rows
- * a previous `run` wrote instead of computing them again.
+ * a previous `run` wrote instead of computing them again. With --soak it runs the burn-in instead
+ * (see verify.Soak): random calls from several threads for a given time, every result checked, and
+ * no OpenCL object may be left over.
  */
 package io.github.softmaxcl.cli;
 
@@ -10,6 +12,8 @@ import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.Devices;
 import io.github.softmaxcl.verify.CaseResult;
 import io.github.softmaxcl.verify.FileSample;
+import io.github.softmaxcl.verify.JsonFiles;
+import io.github.softmaxcl.verify.Soak;
 import io.github.softmaxcl.verify.SoftmaxBackend;
 import io.github.softmaxcl.verify.Verifier;
 import io.github.softmaxcl.verify.VerifyCase;
@@ -17,8 +21,12 @@ import io.github.softmaxcl.verify.VerifyReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +40,9 @@ import picocli.CommandLine.Spec;
     "Check a device against the CPU reference; exit 1 on any failure.",
     "Runs generated cases (random with outliers, masks, NaN/inf rows, huge spreads, near-uniform rows,",
     "row lengths around work-group sizes, very long rows, many short rows; float32 and float64) with",
-    "every kernel variant on the device and on the CPU reference, and prints a table per case."})
+    "every kernel variant on the device and on the CPU reference, and prints a table per case.",
+    "With --soak: random shapes, types, ops and entry points from several threads for DURATION, on a",
+    "shared engine and one per thread, every result checked and live OpenCL objects counted."})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -62,10 +72,26 @@ final class VerifyCommand implements Callable<Integer> {
                     + " 16M elements, else 1000).")
     Integer rowsSample;
 
+    @Option(names = "--soak", paramLabel = "DURATION",
+            description = "Burn-in for DURATION (e.g. 30s, 5m, 1h) instead of the suite; exit 1 on any failed call"
+                    + " or leftover OpenCL object.")
+    String soak;
+
+    @Option(names = "--threads", paramLabel = "N", description = "With --soak: calling threads (default 4).")
+    Integer threads;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "With --soak: the seed of the random calls (default: a new one, printed), to repeat a soak's"
+                    + " calls.")
+    Long seed;
+
     @Override
     public Integer call() throws Exception {
         validate();
         PrintWriter out = spec.commandLine().getOut();
+        if (soak != null) {
+            return soak(out);
+        }
         Verifier verifier = new Verifier(out);
         List<CaseResult> results = new ArrayList<>();
         if (input != null) {
@@ -97,6 +123,36 @@ final class VerifyCommand implements Callable<Integer> {
         return failed ? Main.FAILURE : 0;
     }
 
+    private Integer soak(PrintWriter out) throws java.io.IOException {
+        Duration d;
+        try {
+            d = Soak.parseDuration(soak);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--soak: " + e.getMessage(), e);
+        }
+        int n = threads == null ? 4 : threads;
+        long s = seed != null ? seed : new SplittableRandom().nextLong();
+        Soak.Result r = Soak.run(main.engines.withSpec(device), d, n, s);
+        out.printf(Locale.ROOT, "soak on %s: %d threads for %.1f s, seed %d%n", r.device(), r.threads(), r.seconds(),
+                r.seed());
+        r.coverage().forEach((axis, counts) -> out.println("  " + axis + ": " + counts));
+        out.printf(Locale.ROOT, "  calls %d, failures %d%n", r.calls(), r.failures());
+        out.printf(Locale.ROOT, "  OpenCL objects: %d before, %d at the peak, %d after (growth %d), %d engines"
+                + " reopened%n", r.objectsStart(), r.objectsPeak(), r.objectsEnd(), r.objectGrowth(), r.reopens());
+        for (String f : r.firstFailures()) {
+            out.println("  FAILED: " + f);
+        }
+        if (r.failures() > r.firstFailures().size()) {
+            out.println("  ... and " + (r.failures() - r.firstFailures().size()) + " more failures");
+        }
+        if (json != null) {
+            JsonFiles.write(json, Map.of("soak", r.toMap()), JsonFiles.MAPPER);
+        }
+        out.println(r.passed() ? "soak passed" : "soak FAILED");
+        out.flush();
+        return r.passed() ? 0 : Main.FAILURE;
+    }
+
     private List<CaseResult> runOn(Verifier verifier, DeviceInfo d, List<VerifyCase> cases) {
         List<SoftmaxBackend> backends = main.backends.open(d);
         try {
@@ -118,6 +174,19 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (soak != null && (input != null || quick)) {
+            throw new ParameterException(spec.commandLine(), "--soak runs on its own: not with --input or --quick");
+        }
+        if (soak != null && device != null && device.trim().equalsIgnoreCase("all")) {
+            throw new ParameterException(spec.commandLine(), "--soak runs on one device: choose it with --device");
+        }
+        if ((threads != null || seed != null) && soak == null) {
+            throw new ParameterException(spec.commandLine(), (threads != null ? "--threads" : "--seed")
+                    + " needs --soak");
+        }
+        if (threads != null && threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+        }
         if (input == null && (result != null || rowsSample != null)) {
             throw new ParameterException(spec.commandLine(), "--result and --rows-sample need --input");
         }

@@ -27,12 +27,14 @@ public final class Devices {
     private Devices() {}
 
     /**
-     * Lists every device of every platform.
+     * Lists every device of every platform. Serialised: a process's first discovery, made from
+     * several threads at once (engines opened one per thread at start-up), crashed the JVM inside
+     * PoCL (clGetDeviceInfo); discovery is rare and quick, so one at a time costs nothing.
      *
      * @return the devices in platform, then device order; never empty
      * @throws OpenClUnavailableException if the OpenCL loader is missing or no platform is registered
      */
-    public static List<DeviceInfo> discover() {
+    public static synchronized List<DeviceInfo> discover() {
         cl_platform_id[] platforms = platforms();
         List<DeviceInfo> out = new ArrayList<>();
         for (int p = 0; p < platforms.length; p++) {

@@ -65,7 +65,10 @@ public final class EngineCore implements AutoCloseable {
         this.tuning = config.tuning() ? Tuning.load(device) : Tuning.NONE;
         ClContext ctx = new ClContext(device.platform(), device.device());
         try {
-            this.programs = new ProgramCache(ctx);
+            // Builds happen below the pipeline (in prepare, or in a chunk's first launch); the hook
+            // lets a test fail one as clBuildProgram would, at the chunk the pipeline is on.
+            this.programs = new ProgramCache(ctx,
+                    (file, options) -> config.faults().before("clBuildProgram", pipeline.chunk()));
             this.lanes[0] = newLane(ctx, programs);
         } catch (RuntimeException e) {
             ctx.close();

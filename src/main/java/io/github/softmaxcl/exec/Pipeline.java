@@ -56,9 +56,16 @@ final class Pipeline {
             long unitElements, int group, Step step) {}
 
     private final EngineCore core;
+    /** The chunk being run, 0 between calls: fault reports for calls made below the pipeline (builds). */
+    private long current;
 
     Pipeline(EngineCore core) {
         this.core = core;
+    }
+
+    /** @return the index of the chunk being run, or 0 outside a call */
+    long chunk() {
+        return current;
     }
 
     void run(Job job) {
@@ -84,6 +91,7 @@ final class Pipeline {
             long c = 0;
             for (long u0 = 0; u0 < job.units(); u0 += chunk, c++) {
                 long n = Math.min(chunk, job.units() - u0);
+                current = c;
                 if (zeroCopy) {
                     zeroCopyChunk(job, lanes[0], rowMask, u0, n, c);
                 } else {
@@ -100,6 +108,7 @@ final class Pipeline {
                 drain(job, lanes, s, pendingFrom, pendingCount);
             }
         } finally {
+            current = 0;
             // On failure no command may still use caller or staging memory when we return.
             for (Lane l : lanes) {
                 l.finishQuietly();

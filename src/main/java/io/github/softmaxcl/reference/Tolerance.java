@@ -2,7 +2,8 @@
  * The accuracy contract, stated once per precision and used by every test and by `verify`.
  * An element passes when |device - reference| <= abs, or when the reference is at least relFloor in
  * magnitude and |device - reference| <= rel * |reference|. Each row that is not all NaN must also sum
- * to 1 within rowSum. Non-finite patterns must match exactly, and -inf inputs must give exactly 0.
+ * within rowSum to what the reference sums to once rounded to the format (1 but for that rounding,
+ * which in 16 bits can exceed rowSum by itself on long near-uniform rows). Non-finite patterns must match exactly, and -inf inputs must give exactly 0.
  */
 package io.github.softmaxcl.reference;
 
@@ -14,7 +15,7 @@ import io.github.softmaxcl.ElementType;
  * @param abs absolute error allowed for any element (probability units)
  * @param rel relative error allowed for elements whose reference value is at least {@code relFloor}
  * @param relFloor smallest reference magnitude the relative test applies to
- * @param rowSum allowed |sum of a row - 1|
+ * @param rowSum allowed |sum of a row - sum of the reference rounded to the format|
  */
 public record Tolerance(double abs, double rel, double relFloor, double rowSum) {
     /** float32: 1e-6 absolute, 2e-5 relative for outputs &gt;= 1e-30, row sums within 1e-5. */

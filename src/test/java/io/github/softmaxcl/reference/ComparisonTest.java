@@ -66,6 +66,39 @@ class ComparisonTest {
         assertFalse(c.passed(), c.toString());
     }
 
+    /**
+     * float16 log-probabilities of a 4096-wide uniform row are -8.3178 stored as -8.3203: exp of each
+     * is 0.25% low, so the exact float16 result sums to 0.9975, past the 2e-3 row-sum tolerance. It
+     * must pass; the same row one step up on every element (each still within tolerance) must not.
+     */
+    @Test
+    void rowSumsAreMeasuredFromTheReferenceAsTheFormatStoresIt() {
+        int n = 4096;
+        double[] ref = new double[n];
+        java.util.Arrays.fill(ref, -Math.log(n));
+        double[] exact = new double[n];
+        double[] off = new double[n];
+        for (int i = 0; i < n; i++) {
+            exact[i] = Comparison.rounded(ref[i], ElementType.FLOAT16);
+            off[i] = nextHalf(exact[i]);
+        }
+        Comparison good = Comparison.of(i -> exact[(int) i], i -> ref[(int) i], 1, n, Tolerance.Kind.LOG,
+                ElementType.FLOAT16, i -> false);
+        assertTrue(good.passed(), good.toString());
+        assertTrue(Math.abs(java.util.Arrays.stream(exact).map(Math::exp).sum() - 1) > 2e-3,
+                "the exactly rounded row itself misses 1 by more than the tolerance");
+        Comparison bad = Comparison.of(i -> off[(int) i], i -> ref[(int) i], 1, n, Tolerance.Kind.LOG,
+                ElementType.FLOAT16, i -> false);
+        assertEquals(0, bad.failures(), "each element is within tolerance");
+        assertFalse(bad.passed(), "one more step on every element is a normalisation error: " + bad);
+    }
+
+    /** The next float16 value above v (v a float16 value). */
+    private static double nextHalf(double v) {
+        short h = io.github.softmaxcl.npy.Float16.fromFloat((float) v);
+        return io.github.softmaxcl.npy.Float16.toFloat((short) (v < 0 ? h - 1 : h + 1));
+    }
+
     @Test
     void ulpDistanceCountsRepresentableSteps() {
         assertEquals(1, Comparison.ulps(Math.nextUp(1.0f), 1.0, ElementType.FLOAT32));
