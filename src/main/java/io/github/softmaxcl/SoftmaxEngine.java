@@ -129,6 +129,13 @@ public final class SoftmaxEngine implements AutoCloseable {
      * @throws SoftmaxException if a kernel does not build
      */
     public SoftmaxPrimitive prepare(SoftmaxOp op, ElementType type, long... shape) {
+        SoftmaxPrimitive p = plan(op, type, shape);
+        core.buildForward(p.problem());
+        return p;
+    }
+
+    /** Validates and plans without building kernels: what a gradient call needs. */
+    private SoftmaxPrimitive plan(SoftmaxOp op, ElementType type, long[] shape) {
         if (op == null) {
             throw new IllegalArgumentException("op must not be null");
         }
@@ -169,7 +176,7 @@ public final class SoftmaxEngine implements AutoCloseable {
         if (y == null) {
             throw new IllegalArgumentException("y must not be null");
         }
-        prepare(op, y.type(), y.shape()).backward(y, dy, dx);
+        plan(op, y.type(), y.shape()).backward(y, dy, dx);
     }
 
     /**

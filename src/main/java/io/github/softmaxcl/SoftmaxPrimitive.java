@@ -89,6 +89,10 @@ public final class SoftmaxPrimitive {
         core().backward(problem, o[0], o[1], o[2]);
     }
 
+    Problem problem() {
+        return problem;
+    }
+
     private EngineCore core() {
         return engine.core();
     }

@@ -114,7 +114,7 @@ public final class Benchmark {
         ByteBuffer dyb = ByteBuffer.allocateDirect(n * type.bytes()).order(ByteOrder.nativeOrder());
         HostTensor ddx = HostTensor.of(dxb, type, s);
         HostTensor ddy = HostTensor.of(dyb, type, s);
-        dxb.duplicate().put(bytesOf(x, type));
+        Internals.data(hx).copyOut(0, n, dxb); // the input, into the direct buffer
         Problem p = core.problem(Internals.spec(m.op()), type, s);
         byte[] mask = Internals.spec(m.op()).mask();
         long[] kernel = new long[runs];
@@ -138,7 +138,7 @@ public final class Benchmark {
         check(xr, FamilyCheck.doubles(y, type), s, m, "end-to-end from arrays");
         long[] direct = timed(() -> engine.forward(ddx, ddy, m.op()));
         Object back = FamilyCheck.array(new double[n], type);
-        fromBytes(dyb, back, type);
+        Internals.data(FamilyCheck.tensor(back, type, s)).copyIn(dyb, 0, n);
         check(xr, FamilyCheck.doubles(back, type), s, m, "end-to-end from direct buffers");
         double referenceMs = withReference ? timeReference(() -> ReferenceFamily.forward(xr, s, m.op().axis(),
                 m.op(), mask), shape) : Double.NaN;
@@ -177,26 +177,6 @@ public final class Benchmark {
 
     private static io.github.softmaxcl.exec.DeviceData data(DeviceTensor t) {
         return Internals.data(t);
-    }
-
-    private static byte[] bytesOf(Object array, ElementType type) {
-        ByteBuffer b = ByteBuffer.allocate(java.lang.reflect.Array.getLength(array) * type.bytes())
-                .order(ByteOrder.nativeOrder());
-        switch (type) {
-            case FLOAT32 -> b.asFloatBuffer().put((float[]) array);
-            case FLOAT64 -> b.asDoubleBuffer().put((double[]) array);
-            default -> b.asShortBuffer().put((short[]) array);
-        }
-        return b.array();
-    }
-
-    private static void fromBytes(ByteBuffer src, Object array, ElementType type) {
-        ByteBuffer b = src.duplicate().clear().order(ByteOrder.nativeOrder());
-        switch (type) {
-            case FLOAT32 -> b.asFloatBuffer().get((float[]) array);
-            case FLOAT64 -> b.asDoubleBuffer().get((double[]) array);
-            default -> b.asShortBuffer().get((short[]) array);
-        }
     }
 
     /**

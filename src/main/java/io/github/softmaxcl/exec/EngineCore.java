@@ -202,12 +202,30 @@ public final class EngineCore implements AutoCloseable {
             Problem p = problems.get(key);
             if (p == null) {
                 p = Problem.of(op, type, shape, this);
-                if (p.plan() != null) {
-                    lanes[0].launcher().prepare(p.plan(), p.features());
-                }
                 problems.put(key, p);
             }
             return p;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Builds the forward kernels of a problem now (they are cached), so that build errors and build
+     * time come with planning rather than with the first call. Gradients build their own kernels at
+     * their first launch, so a problem used only backward never builds forward kernels.
+     *
+     * @param p the problem
+     * @throws io.github.softmaxcl.SoftmaxException if a kernel does not build
+     */
+    public void buildForward(Problem p) {
+        if (p.plan() == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            lanes[0].launcher().prepare(p.plan(), p.features());
         } finally {
             lock.unlock();
         }
