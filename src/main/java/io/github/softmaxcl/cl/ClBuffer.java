@@ -96,6 +96,43 @@ public final class ClBuffer extends ClObject {
     }
 
     /**
+     * Fills the first {@code count} bytes with a repeated pattern: clEnqueueFillBuffer, or, with
+     * {@code asOneWrite}, one blocking clEnqueueWriteBuffer of the whole range from offset 0. The
+     * write is for simulators: Oclgrind's uninitialised-value checker (21.10 and later) re-sizes a
+     * buffer's record of defined bytes to each host store it sees, ignoring the store's offset, and it
+     * runs a fill as one store per pattern, so after a fill only the first element counts as defined
+     * and every value a kernel then writes past it and reads back is reported as uninitialised.
+     *
+     * @param queue the queue
+     * @param count bytes to fill, a multiple of the pattern's length
+     * @param pattern the pattern (1, 2, 4, 8, ... bytes)
+     * @param asOneWrite write the range in one transfer instead of filling it
+     * @throws IllegalArgumentException if the range is outside the buffer or not whole patterns
+     * @throws ClException if the command fails
+     */
+    public void fill(ClQueue queue, long count, byte[] pattern, boolean asOneWrite) {
+        checkRange(0, count);
+        if (pattern.length == 0 || count % pattern.length != 0 || (asOneWrite && count > Integer.MAX_VALUE - 8)) {
+            throw new IllegalArgumentException(count + " bytes are not whole patterns of " + pattern.length
+                    + " bytes" + (asOneWrite ? " that fit one array" : ""));
+        }
+        if (count == 0) {
+            return;
+        }
+        if (!asOneWrite) {
+            Cl.check(CL.clEnqueueFillBuffer(queue.handle(), handle(), Pointer.to(pattern), pattern.length, 0, count,
+                    0, null, null), "clEnqueueFillBuffer", count + " bytes");
+            return;
+        }
+        byte[] whole = new byte[(int) count];
+        System.arraycopy(pattern, 0, whole, 0, pattern.length);
+        for (int done = pattern.length; done < whole.length; done *= 2) {
+            System.arraycopy(whole, 0, whole, done, Math.min(done, whole.length - done));
+        }
+        write(queue, 0, count, Pointer.to(whole));
+    }
+
+    /**
      * Enqueues a copy from a direct buffer into this buffer and returns at once; the host memory must
      * stay untouched until the queue has finished the command.
      *

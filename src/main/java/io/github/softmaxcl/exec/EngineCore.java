@@ -312,7 +312,7 @@ public final class EngineCore implements AutoCloseable {
                 mask.write(lane.queue(), 0, m.length, org.jocl.Pointer.to(m));
             }
             if (config.poison() && !inPlace) {
-                Pipeline.fillNaN(lane.queue(), out.buffer(), out.bytes(), p.type());
+                Pipeline.fillNaN(lane.queue(), out.buffer(), out.bytes(), p.type(), device.simulator());
             }
             config.faults().before("clEnqueueNDRangeKernel", 0);
             step.run(lane, in, out.buffer(), mask, p.outer());
