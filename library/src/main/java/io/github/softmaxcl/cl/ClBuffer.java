@@ -26,7 +26,12 @@ public final class ClBuffer extends ClObject {
     }
 
     /**
-     * Allocates device memory.
+     * Allocates device memory. On a simulator the buffer starts with every bit set (NaN in every
+     * element type), copied in whole as it is created: Oclgrind's uninitialised-value checker keeps a
+     * released buffer's record of defined bytes for the next buffer that takes its place, so a new,
+     * larger buffer would count its bytes past the old size as never written, and its writes there
+     * would be lost to the checker. A kernel that reads what it never wrote then reads NaN, which the
+     * reference comparison catches as it catches poisoned outputs.
      *
      * @param context the context
      * @param flags CL_MEM_* flags (without host-pointer flags)
@@ -40,7 +45,14 @@ public final class ClBuffer extends ClObject {
             throw new IllegalArgumentException("buffer size must be > 0 bytes, got " + bytes);
         }
         int[] err = new int[1];
-        cl_mem m = CL.clCreateBuffer(context.handle(), flags, bytes, null, err);
+        cl_mem m;
+        if (context.simulator() && bytes <= Integer.MAX_VALUE - 8) {
+            byte[] nan = new byte[(int) bytes];
+            java.util.Arrays.fill(nan, (byte) 0xFF);
+            m = CL.clCreateBuffer(context.handle(), flags | CL.CL_MEM_COPY_HOST_PTR, bytes, Pointer.to(nan), err);
+        } else {
+            m = CL.clCreateBuffer(context.handle(), flags, bytes, null, err);
+        }
         Cl.check(err[0], "clCreateBuffer", bytes + " bytes");
         return new ClBuffer(m, bytes, null);
     }

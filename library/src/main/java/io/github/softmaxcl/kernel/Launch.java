@@ -63,7 +63,9 @@ final class Launch {
 
     /** Enqueues {@code k} over {@code global} work-items in groups of {@code local}, or fewer (fitLocal). */
     void run(ClKernel k, long global, long local) {
-        ClEvent e = k.enqueue(owner.queue(), global, fitLocal(k, global, local, owner.groupLimit(k)), profile);
+        long fitted = fitLocal(k, global, local, owner.groupLimit(k));
+        owner.observer().launched(file, options, k, global, fitted);
+        ClEvent e = k.enqueue(owner.queue(), global, fitted, profile);
         if (e != null) {
             events.add(e);
         }

@@ -41,6 +41,24 @@ public final class SoftmaxLauncher implements AutoCloseable {
     private final ClBuffer dummyMask;
     /** A cap on every kernel's work-group limit, below the compiler's only in tests. */
     private long groupCap = Long.MAX_VALUE;
+    /** Told of every launch (tests check geometry against device profiles). */
+    private LaunchObserver observer = LaunchObserver.NONE;
+
+    /** Sees each kernel launch as it is enqueued. */
+    @FunctionalInterface
+    interface LaunchObserver {
+        /** Observes nothing. */
+        LaunchObserver NONE = (file, options, kernel, global, local) -> { };
+
+        /**
+         * @param file the kernel file
+         * @param options its build options
+         * @param kernel the kernel
+         * @param global global size
+         * @param local local size, after fitting the kernel's limit
+         */
+        void launched(String file, String options, ClKernel kernel, long global, long local);
+    }
 
     /**
      * @param ctx the context (not owned)
@@ -164,6 +182,15 @@ public final class SoftmaxLauncher implements AutoCloseable {
     /** Caps every kernel's work-group limit, as a compiler short of registers would (tests). */
     void capKernelWorkGroups(long cap) {
         groupCap = cap;
+    }
+
+    /** Sets what is told of every launch (tests). */
+    void observe(LaunchObserver o) {
+        observer = o;
+    }
+
+    LaunchObserver observer() {
+        return observer;
     }
 
     /**
