@@ -250,6 +250,38 @@ class SoftmaxGroupTest {
         }
     }
 
+    /** The README's group example, line for line, each result checked against the reference. */
+    @Test
+    void theReadmeExampleRunsAsDocumented(@TempDir Path dir) {
+        String old = System.getProperty("softmaxcl.cache");
+        System.setProperty("softmaxcl.cache", dir.toString());
+        int rows = 5000;
+        int cols = 200;
+        float[] logits = Inputs.floats(Inputs.Pattern.ADVERSARIAL, rows, cols, 9);
+        float[] x = Inputs.floats(Inputs.Pattern.RANDOM, rows, cols, 10);
+        float[] y = new float[rows * cols];
+        try (SoftmaxGroup group = SoftmaxGroup.create("all")) {
+            float[] probs = group.softmax(logits, rows, cols);
+            Oracle.check(logits, probs, rows, cols, "group.softmax");
+            group.forward(HostTensor.of(x, rows, cols), HostTensor.of(y, rows, cols), SoftmaxOp.logSoftmax());
+            for (int i = 0; i < y.length; i++) {
+                y[i] = (float) Math.exp(y[i]);
+            }
+            Oracle.check(x, y, rows, cols, "exp of group log-softmax");
+            GroupPrimitive p = group.prepare(SoftmaxOp.softmax(), ElementType.FLOAT32, rows, cols);
+            p.forward(HostTensor.of(x, rows, cols), HostTensor.of(y, rows, cols));
+            Oracle.check(x, y, rows, cols, "prepared");
+            assertEquals(rows, Arrays.stream(p.split()).sum());
+            assertTrue(Arrays.stream(p.split()).filter(u -> u > 0).count() >= 2, Arrays.toString(p.split()));
+        } finally {
+            if (old == null) {
+                System.clearProperty("softmaxcl.cache");
+            } else {
+                System.setProperty("softmaxcl.cache", old);
+            }
+        }
+    }
+
     @Test
     void badCallsAreRefusedNamingTheValue() {
         SoftmaxGroup g = groups.get("[1.0, 1.0]");
