@@ -334,7 +334,8 @@ public final class SoftmaxGroup implements AutoCloseable {
             }
             for (double w : weights) {
                 if (!(w > 0) || Double.isInfinite(w)) {
-                    throw new IllegalArgumentException("weights must be finite and > 0, got " + Arrays.toString(weights));
+                    throw new IllegalArgumentException("weights must be finite and > 0, got "
+                            + Arrays.toString(weights));
                 }
             }
             config = config.withWeights(weights);
