@@ -193,13 +193,16 @@ class SoftmaxGroupTest {
                 ElementType.FLOAT32, 100, 100).split());
     }
 
-    /** Calibration sees a device that sleeps before each kernel as slower, and gives it fewer rows. */
+    /**
+     * Calibration sees a device that sleeps before each kernel as slower, and gives it fewer rows. The
+     * sleep (150 ms a call) dwarfs the batch's compute time even on a loaded machine.
+     */
     @Test
     void calibrationGivesASlowerDeviceFewerRows() {
         Faults slow = (call, chunk) -> {
             if (call.equals("clEnqueueNDRangeKernel")) {
                 try {
-                    Thread.sleep(40);
+                    Thread.sleep(150);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -223,8 +226,9 @@ class SoftmaxGroupTest {
         try (SoftmaxGroup g = Internals.openGroup(TwoDevices.config((double[]) null))) {
             assertArrayEquals(first, g.shares(), "a second group on the same devices measures nothing");
         }
-        // Two devices of one kind sharing the same cores: neither is much faster.
-        assertTrue(first[0] > 0.2 && first[0] < 0.8, Arrays.toString(first));
+        // Two devices of one kind sharing the same cores: neither is much faster (a loaded machine
+        // makes the measurement noisy, hence the wide bounds).
+        assertTrue(first[0] > 0.1 && first[0] < 0.9, Arrays.toString(first));
     }
 
     @Test
