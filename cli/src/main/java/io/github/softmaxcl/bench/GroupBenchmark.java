@@ -32,7 +32,8 @@ public final class GroupBenchmark {
      * @param dtype element type
      * @param devices the group's devices ("P:D name")
      * @param split rows each device takes in the group's call
-     * @param aloneMs median end-to-end ms of each device alone, from arrays
+     * @param aloneMs median end-to-end ms of each device alone, from arrays (NaN for a device that
+     *     cannot compute the type: float64 without cl_khr_fp64)
      * @param groupMs the group's, from arrays
      * @param aloneDirectMs each device alone, from direct buffers
      * @param groupDirectMs the group, from direct buffers
@@ -86,7 +87,14 @@ public final class GroupBenchmark {
         HostTensor ddy = HostTensor.of(dyb, type, s);
         int devices = engines.size();
         // Warm-up, and every path checked once: kernels built, buffers sized, pages touched.
-        for (SoftmaxEngine e : engines) {
+        boolean[] can = new boolean[devices];
+        for (int i = 0; i < devices; i++) {
+            SoftmaxEngine e = engines.get(i);
+            // A device without cl_khr_fp64 sits out float64 calls in the group, and here too.
+            can[i] = type != ElementType.FLOAT64 || e.device().fp64();
+            if (!can[i]) {
+                continue;
+            }
             e.forward(hx, hy, op);
             check(xr, y, s, type, "on " + e.device().id() + " alone");
             e.forward(ddx, ddy, op);
@@ -104,22 +112,29 @@ public final class GroupBenchmark {
         for (int r = 0; r < runs; r++) {
             for (int i = 0; i < devices; i++) {
                 SoftmaxEngine e = engines.get(i);
+                if (!can[i]) {
+                    continue;
+                }
                 alone[i][r] = timed(() -> e.forward(hx, hy, op));
                 aloneDirect[i][r] = timed(() -> e.forward(ddx, ddy, op));
             }
             grouped[r] = timed(() -> group.forward(hx, hy, op));
             groupedDirect[r] = timed(() -> group.forward(ddx, ddy, op));
         }
-        double[] aloneMs = Arrays.stream(alone).mapToDouble(t -> Benchmark.median(t) / 1e6).toArray();
-        double[] aloneDirectMs = Arrays.stream(aloneDirect).mapToDouble(t -> Benchmark.median(t) / 1e6).toArray();
+        double[] aloneMs = new double[devices];
+        double[] aloneDirectMs = new double[devices];
+        for (int i = 0; i < devices; i++) {
+            aloneMs[i] = can[i] ? Benchmark.median(alone[i]) / 1e6 : Double.NaN;
+            aloneDirectMs[i] = can[i] ? Benchmark.median(aloneDirect[i]) / 1e6 : Double.NaN;
+        }
         double groupMs = Benchmark.median(grouped) / 1e6;
         double groupDirectMs = Benchmark.median(groupedDirect) / 1e6;
         double bytes = 2.0 * n * type.bytes();
         return new Result(shape.toString(), type.label(),
                 engines.stream().map(e -> e.device().id() + " " + e.device().name()).toList(),
                 group.prepare(op, type, s).split(), aloneMs, groupMs, aloneDirectMs, groupDirectMs,
-                Arrays.stream(aloneMs).min().orElseThrow() / groupMs,
-                Arrays.stream(aloneDirectMs).min().orElseThrow() / groupDirectMs,
+                Arrays.stream(aloneMs).filter(Double::isFinite).min().orElseThrow() / groupMs,
+                Arrays.stream(aloneDirectMs).filter(Double::isFinite).min().orElseThrow() / groupDirectMs,
                 bytes / groupMs / 1e6, bytes / groupDirectMs / 1e6, runs);
     }
 
