@@ -3,7 +3,8 @@
  * kernel, download, program build; arrays and direct buffers; forward, in place and backward)
  * fails the whole call with a SoftmaxException naming the device and the call, leaves the whole
  * output NaN (the other device's rows too: no partial result) and the input as it was, leaks no
- * OpenCL object, and the same group then gives the right bits.
+ * OpenCL object, and the same group then gives the right bits. A group nobody closes is released
+ * by the Cleaner.
  */
 package io.github.softmaxcl;
 
@@ -18,6 +19,7 @@ import io.github.softmaxcl.cl.ClException;
 import io.github.softmaxcl.cl.ClObject;
 import io.github.softmaxcl.exec.Faults;
 import io.github.softmaxcl.exec.Internals;
+import io.github.softmaxcl.exec.Leaks;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jocl.CL;
 import org.junit.jupiter.api.Tag;
@@ -126,6 +128,32 @@ class GroupFailureTest {
             Internals.core(g).engines().get(0).forward(x.tensor, alone.tensor, op);
             assertArrayEquals(alone.bytes(), y.bytes(), "two devices of one kind give the bits of one");
         }
+    }
+
+    /** A group nobody closes: the Cleaner closes its engines (without a warning each) and stops its threads. */
+    @Test
+    void anUnclosedGroupIsReleasedByTheCleaner() throws Exception {
+        long before = ClObject.liveCount();
+        long released = Leaks.releasedCount();
+        abandon();
+        for (int i = 0; i < 200 && (Leaks.releasedCount() < released + 1 || ClObject.liveCount() > before
+                || groupThreads() > 0); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(released + 1, Leaks.releasedCount(), "the Cleaner released the group, and its engines with it");
+        assertEquals(before, ClObject.liveCount(), "every OpenCL object of the abandoned group is released");
+        assertEquals(0, groupThreads(), "the group's threads stopped");
+    }
+
+    private static void abandon() {
+        SoftmaxGroup g = Internals.openGroup(TwoDevices.config(1, 1));
+        run(g, Kind.ARRAY, "forward");
+    }
+
+    private static long groupThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("softmax-group-"))
+                .count();
     }
 
     private static GroupData[] data(Kind kind, String what) {
