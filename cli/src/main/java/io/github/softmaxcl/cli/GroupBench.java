@@ -1,7 +1,8 @@
 /*
  * `softmax bench --device all` (or a device list): opens the group, measures its split afresh (the
  * time is reported: it is what a group costs once per set of devices), then for each shape the
- * group's end-to-end calls against each device alone (bench.GroupBenchmark), as a table and, with
+ * group's end-to-end calls against each device alone (bench.GroupBenchmark: median wall time and
+ * mean process CPU time per call), as a table and, with
  * --json, one record per shape.
  */
 package io.github.softmaxcl.cli;
@@ -53,8 +54,8 @@ final class GroupBench {
             double[] speeds = Internals.core(group).speeds();
             out.printf(Locale.ROOT, "calibration: %.2f s, shares %s (GB/s of each device while all run: %s)%n",
                     (System.nanoTime() - t0) / 1e9, format(shares, "%.3f"), format(speeds, "%.2f"));
-            out.printf("%-12s %-8s %-12s %-16s %10s %8s %10s %8s%n", "shape", "dtype", "on", "rows", "arrays_ms",
-                    "GB/s", "direct_ms", "GB/s");
+            out.printf("%-12s %-8s %-12s %-16s %10s %8s %7s %10s %8s %7s%n", "shape", "dtype", "on", "rows",
+                    "arrays_ms", "GB/s", "cpu_ms", "direct_ms", "GB/s", "cpu_ms");
             out.flush();
             GroupBenchmark bench = new GroupBenchmark(group, runs);
             for (Shape s : shapes) {
@@ -62,13 +63,15 @@ final class GroupBench {
                 results.add(r);
                 double bytes = 2.0 * s.elements() * type.bytes();
                 for (int i = 0; i < r.devices().size(); i++) {
-                    out.printf(Locale.ROOT, "%-12s %-8s %-12s %-16d %10.3f %8.2f %10.3f %8.2f%n", r.shape(), r.dtype(),
-                            r.devices().get(i).split(" ")[0] + " alone", s.rows(), r.aloneMs()[i],
-                            bytes / r.aloneMs()[i] / 1e6, r.aloneDirectMs()[i], bytes / r.aloneDirectMs()[i] / 1e6);
+                    out.printf(Locale.ROOT, "%-12s %-8s %-12s %-16d %10.3f %8.2f %7.1f %10.3f %8.2f %7.1f%n", r.shape(),
+                            r.dtype(), r.devices().get(i).split(" ")[0] + " alone", s.rows(), r.aloneMs()[i],
+                            bytes / r.aloneMs()[i] / 1e6, r.aloneCpuMs()[i], r.aloneDirectMs()[i],
+                            bytes / r.aloneDirectMs()[i] / 1e6, r.aloneDirectCpuMs()[i]);
                 }
-                out.printf(Locale.ROOT, "%-12s %-8s %-12s %-16s %10.3f %8.2f %10.3f %8.2f%n", r.shape(), r.dtype(),
-                        "group", Arrays.stream(r.split()).mapToObj(Long::toString).collect(Collectors.joining("+")),
-                        r.groupMs(), r.groupGbps(), r.groupDirectMs(), r.groupDirectGbps());
+                out.printf(Locale.ROOT, "%-12s %-8s %-12s %-16s %10.3f %8.2f %7.1f %10.3f %8.2f %7.1f%n", r.shape(),
+                        r.dtype(), "group", Arrays.stream(r.split()).mapToObj(Long::toString)
+                                .collect(Collectors.joining("+")), r.groupMs(), r.groupGbps(), r.groupCpuMs(),
+                        r.groupDirectMs(), r.groupDirectGbps(), r.groupDirectCpuMs());
                 out.printf(Locale.ROOT, "  group vs the fastest device alone: %.2fx from arrays, %.2fx from direct"
                         + " buffers%n", r.speedup(), r.speedupDirect());
                 out.flush();

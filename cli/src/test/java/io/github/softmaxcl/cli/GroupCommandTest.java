@@ -108,6 +108,7 @@ class GroupCommandTest {
         JsonNode rec = records.get(0);
         assertEquals(2000, rec.get("split").get(0).asLong() + rec.get("split").get(1).asLong(), rec.toString());
         assertTrue(rec.get("group_ms").asDouble() > 0 && rec.get("alone_ms").size() == 2, rec.toString());
+        assertTrue(rec.get("group_cpu_ms").isNumber() && rec.get("alone_cpu_ms").size() == 2, rec.toString());
     }
 
     @Test
