@@ -23,8 +23,9 @@ void softmax_split_partial(__global const store_t *restrict x, __global real *re
     __local real scratch_m[WG];
     __local real scratch_s[WG];
     const ulong gid = get_group_id(0);
-    const ulong r = row0 + gid / split;
-    const ulong g = gid % split;
+    const ulong lr = gid / split;
+    const ulong r = row0 + lr;
+    const ulong g = gid - lr * split; /* not gid % split: see REMAINDER in softmax_common.clh */
     const uint lid = get_local_id(0);
     __global const store_t *xr = x + r * cols;
     __global const uchar *mr = MASK_ROW(r);
@@ -66,7 +67,7 @@ void softmax_split_finish(__global const store_t *x, __global store_t *y, __glob
     const ulong gid = get_group_id(0);
     const ulong lr = gid / split;
     const ulong r = row0 + lr;
-    const ulong g = gid % split;
+    const ulong g = gid - lr * split;
     const uint lid = get_local_id(0);
 
     /* Every work-item folds the row's SPLIT pairs in the same order: cheap (SPLIT is small next

@@ -30,7 +30,7 @@ __kernel void softmax_strided(__global const store_t *x, __global store_t *y, co
         return;
     }
     const ulong o = g / strips;
-    const ulong i0 = (g % strips) * per;
+    const ulong i0 = (g - o * strips) * per; /* not g % strips: see REMAINDER in softmax_common.clh */
     const ulong slab = o * k_len * inner;
     const uint full = (uint)min((ulong)STRIP, (inner - i0) / VEC);
     __global const uchar *mslab = MASK_BASE(slab);

@@ -63,7 +63,7 @@ public final class EngineCore implements AutoCloseable {
         long cap = Math.min(device.maxAllocBytes(), Math.max(1, device.globalMemBytes() / 4));
         this.chunkBytes = config.maxChunkBytes() > 0 ? Math.min(config.maxChunkBytes(), cap) : cap;
         this.tuning = config.tuning() ? Tuning.load(device) : Tuning.NONE;
-        ClContext ctx = new ClContext(device.platform(), device.device());
+        ClContext ctx = new ClContext(device.platform(), device.device(), device.simulator());
         try {
             // Builds happen below the pipeline (in prepare, or in a chunk's first launch); the hook
             // lets a test fail one as clBuildProgram would, at the chunk the pipeline is on.
@@ -343,7 +343,7 @@ public final class EngineCore implements AutoCloseable {
                 mask.write(lane.queue(), 0, m.length, org.jocl.Pointer.to(m));
             }
             if (config.poison() && !inPlace) {
-                Pipeline.fillNaN(lane.queue(), out.buffer(), out.bytes(), p.type());
+                Pipeline.fillNaN(lane.queue(), out.buffer(), out.bytes(), p.type(), device.simulator());
             }
             config.faults().before("clEnqueueNDRangeKernel", 0);
             step.run(lane, in, out.buffer(), mask, p.outer());
