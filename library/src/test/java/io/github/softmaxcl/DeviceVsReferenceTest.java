@@ -211,7 +211,7 @@ class DeviceVsReferenceTest {
     @org.junit.jupiter.params.provider.EnumSource(Variant.class)
     void deterministic(Variant v) {
         int rows = 9;
-        int cols = v == Variant.TILE ? 61 : 3001;
+        int cols = v == Variant.TILE ? 61 : v == Variant.ROWS ? 2001 : 3001;
         float[] x = Inputs.floats(Pattern.OUTLIERS, rows, cols, 5);
         float[] first = forced.get(v).softmax(x, rows, cols);
         for (int i = 0; i < 5; i++) {
