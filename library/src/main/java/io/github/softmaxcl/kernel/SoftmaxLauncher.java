@@ -217,15 +217,14 @@ public final class SoftmaxLauncher implements AutoCloseable {
         if (outer == 0 || k == 0 || inner == 0) {
             return List.of();
         }
-        AxisKernels.KernelFile file = sweep ? AxisKernels.SWEEP : AxisKernels.STRIDED;
-        Launch l = new Launch(this, file.name(), AxisKernels.options(file, type, f), type, profile);
-        return l.execute(() -> {
-            if (sweep) {
-                AxisKernels.sweep(l, type, f, x, y, outer, k, inner, mask);
-            } else {
-                AxisKernels.strided(l, type, f, x, y, outer, k, inner, mask, local());
-            }
-        });
+        if (sweep) {
+            Launch l = new Launch(this, AxisKernels.SWEEP.name(), AxisKernels.options(AxisKernels.SWEEP, type, f), type,
+                    profile);
+            return l.execute(() -> AxisKernels.sweep(l, type, f, x, y, outer, k, inner, mask));
+        }
+        AxisKernels.StridedGroup g = AxisKernels.StridedGroup.of(k, Planner.defaultWorkGroup(device));
+        Launch l = new Launch(this, AxisKernels.STRIDED.name(), g.options(type, f), type, profile);
+        return l.execute(() -> AxisKernels.strided(l, g, f, x, y, outer, k, inner, mask));
     }
 
     /**
