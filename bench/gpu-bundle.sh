@@ -22,10 +22,11 @@ dev="$here/.device"
 jar="$here/cli/target/softmax-cl.jar"
 # java.base: everything; java.logging: JOCL logs through java.util.logging; java.xml: Logback parses
 # logback.xml with SAX; java.naming: Logback's JNDI helpers; java.sql: Jackson's java.sql.Date and
-# Timestamp (de)serializers; jdk.unsupported: sun.misc.Unsafe for any library that probes for it.
+# Timestamp (de)serializers; jdk.unsupported: sun.misc.Unsafe for any library that probes for it;
+# jdk.management: the process CPU time the device-group bench reports (com.sun.management).
 # Left out on purpose: java.desktop (about 14 MiB), needed only for Jackson's optional
 # java.beans annotations, which Jackson loads reflectively and skips when absent.
-modules="${MODULES:-java.base,java.logging,java.naming,java.sql,java.xml,jdk.unsupported}"
+modules="${MODULES:-java.base,java.logging,java.naming,java.sql,java.xml,jdk.unsupported,jdk.management}"
 max_mib=60
 
 say() { printf '== %s\n' "$*" >&2; }
