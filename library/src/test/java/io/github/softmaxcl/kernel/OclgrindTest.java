@@ -71,7 +71,7 @@ class OclgrindTest {
     }
 
     @Test
-    void everyProfilesPlansAreCleanOnTheSimulator(@TempDir Path dir) throws Exception {
+    void theGpuProfilesPlansAreCleanOnTheSimulator(@TempDir Path dir) throws Exception {
         Oclgrind.Run run = Oclgrind.run(dir, Oclgrind.CHECKERS, TIMEOUT_S, "profiles");
         assertClean(run);
         // A profile whose calls all plan as an earlier one's is not run again: the NVIDIA ones and Intel's
