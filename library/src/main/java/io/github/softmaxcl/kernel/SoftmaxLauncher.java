@@ -223,8 +223,14 @@ public final class SoftmaxLauncher implements AutoCloseable {
             return l.execute(() -> AxisKernels.sweep(l, type, f, x, y, outer, k, inner, mask));
         }
         AxisKernels.StridedGroup g = AxisKernels.StridedGroup.of(k, Planner.defaultWorkGroup(device));
-        Launch l = new Launch(this, AxisKernels.STRIDED.name(), g.options(type, f), type, profile);
-        return l.execute(() -> AxisKernels.strided(l, g, f, x, y, outer, k, inner, mask));
+        // The kernel is compiled for its work-group: one the compiler cannot run gets a smaller group.
+        for (long limit; g.wg() > (limit = groupLimit(programs.kernel(AxisKernels.STRIDED.name(),
+                g.options(type, f), AxisKernels.STRIDED.kernels().get(0)))); ) {
+            g = AxisKernels.StridedGroup.of(k, (int) Long.highestOneBit(Math.max(1, limit)));
+        }
+        AxisKernels.StridedGroup fitted = g;
+        Launch l = new Launch(this, AxisKernels.STRIDED.name(), fitted.options(type, f), type, profile);
+        return l.execute(() -> AxisKernels.strided(l, fitted, f, x, y, outer, k, inner, mask));
     }
 
     /**
