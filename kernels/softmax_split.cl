@@ -26,9 +26,7 @@ void softmax_split_partial(__global const store_t *restrict x, __global real *re
     const ulong gid = get_group_id(0);
     const ulong lr = gid / split;
     const ulong r = row0 + lr;
-    /* Not gid % split: clang pairs a division with its remainder through a `freeze` instruction,
-     * which Oclgrind's uninitialised-value checker cannot run. */
-    const ulong g = gid - lr * split;
+    const ulong g = gid - lr * split; /* not gid % split: see REMAINDER in softmax_common.clh */
     const uint lid = get_local_id(0);
     __global const store_t *xr = x + r * cols;
     __global const uchar *mr = MASK_ROW(r);
@@ -72,7 +70,7 @@ void softmax_split_finish(__global const store_t *x, __global store_t *y, __glob
     const ulong gid = get_group_id(0);
     const ulong lr = gid / split;
     const ulong r = row0 + lr;
-    const ulong g = gid - lr * split; /* not gid % split: see softmax_split_partial */
+    const ulong g = gid - lr * split;
     const uint lid = get_local_id(0);
 
     /* The group reads the row's pairs once between its work-items (pair j goes to work-item j % WG,

@@ -38,8 +38,8 @@ void softmax_strided(__global const store_t *x, __global store_t *y, const ulong
     __local real pair_m[WG];
     __local real pair_s[WG];
     const uint lid = get_local_id(0);
-    const uint tx = lid % TX;
     const uint ty = lid / TX;
+    const uint tx = lid - ty * TX; /* not lid % TX: see REMAINDER in softmax_common.clh */
     const ulong col = get_group_id(0) * (ulong)TX + tx;
     /* Work-items past the last column take part in the barriers only. */
     const bool valid = col < outer * inner;
