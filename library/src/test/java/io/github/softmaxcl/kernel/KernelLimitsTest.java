@@ -107,8 +107,9 @@ class KernelLimitsTest {
 
     @Test
     void aLocalSizeIsCutToADivisorWithinTheLimitAndACompiledSizeIsNeverCut() {
-        Plan rows = Planner.configure(Variant.ROWS, 100, 10, T, cl.device, 0, Tunables.DEFAULTS);
-        ClKernel free = cl.programs.kernel(Variant.ROWS.file(), rows.buildOptions(), Variant.ROWS.kernels().get(0));
+        Plan vector = Planner.configure(Variant.VECTOR, 100, 10, T, cl.device, 0, Tunables.DEFAULTS);
+        ClKernel free = cl.programs.kernel(Variant.VECTOR.file(), vector.buildOptions(),
+                Variant.VECTOR.kernels().get(0));
         assertEquals(0, free.limits().compileWorkGroupSize());
         assertEquals(64, Launch.fitLocal(free, 128, 64, 64));
         assertEquals(32, Launch.fitLocal(free, 128, 64, 48));
