@@ -9,8 +9,8 @@ rows="${1:-1048576}"
 cols="${2:-1024}"
 work="${WORK:-$(mktemp -d /tmp/softmax-big.XXXXXX)}"
 trap 'rm -f "$work/big.npy" "$work/out.npy" "$work"/.*.tmp; rmdir "$work" 2>/dev/null || true' EXIT
-jar="$here/target/softmax-cl.jar"
-[[ -f "$jar" ]] || (cd "$here" && mvn -q -DskipTests package) >&2
+jar="$here/cli/target/softmax-cl.jar"
+[[ -f "$jar" ]] || (cd "$here" && mvn -q -pl cli -am -DskipTests package) >&2
 
 echo "== generate ${rows}x${cols} float32 into $work" >&2
 java -Xmx512m -jar "$jar" generate "$work/big.npy" --shape "${rows}x${cols}" --pattern random --seed 1

@@ -4,7 +4,7 @@
 # development machine (Debian/Ubuntu with JDK 17, Maven and apt-get). It writes, under .device/
 # at the repository root (git-ignored, never committed):
 #   .device/jre/              a jlink'd Java 17 runtime with only the modules the CLI jar uses
-#   .device/softmax-cl.jar    the shaded CLI jar (target/softmax-cl.jar, rebuilt if stale)
+#   .device/softmax-cl.jar    the shaded CLI jar (cli/target/softmax-cl.jar, rebuilt if stale)
 #   .device/lib/libOpenCL.so.1  the ocl-icd loader, extracted from Debian's ocl-icd-libopencl1 .deb
 #   .device/lib/fallback/     libz, libstdc++, libgcc_s from this machine, used by gpu-run.sh only
 #                             if the GPU machine lacks them
@@ -19,7 +19,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 jdk="${JDK:-/usr/lib/jvm/java-17-openjdk-amd64}"
 dev="$here/.device"
-jar="$here/target/softmax-cl.jar"
+jar="$here/cli/target/softmax-cl.jar"
 # java.base: everything; java.logging: JOCL logs through java.util.logging; java.xml: Logback parses
 # logback.xml with SAX; java.naming: Logback's JNDI helpers; java.sql: Jackson's java.sql.Date and
 # Timestamp (de)serializers; jdk.unsupported: sun.misc.Unsafe for any library that probes for it.
@@ -34,9 +34,9 @@ git -C "$here" check-ignore -q .device/MANIFEST.txt || { echo ".device/ is not g
 [ -x "$jdk/bin/jlink" ] || { echo "no jlink at $jdk/bin/jlink (set JDK=...)" >&2; exit 1; }
 
 # 1. The shaded jar, rebuilt when missing or older than the sources (same rule as ./softmax).
-if [ ! -f "$jar" ] || [ -n "$(find "$here/src/main" "$here/kernels" "$here/pom.xml" -newer "$jar" -print -quit)" ]; then
+if [ ! -f "$jar" ] || [ -n "$(find "$here/library/src/main" "$here/cli/src/main" "$here/kernels" "$here/pom.xml" "$here/library/pom.xml" "$here/cli/pom.xml" -newer "$jar" -print -quit)" ]; then
   say "building $jar"
-  mvn -q -B -o -DskipTests package >&2 || mvn -q -B -DskipTests package >&2
+  mvn -q -B -o -pl cli -am -DskipTests package >&2 || mvn -q -B -pl cli -am -DskipTests package >&2
 fi
 
 # Modules the jar needs according to jdeps, so a new dependency cannot silently go missing.

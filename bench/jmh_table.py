@@ -3,7 +3,7 @@
 # median time of one call, the bandwidth that implies (2 x rows x cols x 4 bytes: read once,
 # written once), and the time relative to the fastest JVM peer (ONNX Runtime or DJL) on that shape:
 # once against peers with the same kind of I/O (float[] in/out, or direct buffers), once against all.
-# Usage: python3 bench/jmh_table.py target/jmh.json
+# Usage: python3 bench/jmh_table.py jmh/target/jmh.json
 import json
 import os
 import sys
@@ -79,4 +79,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "target/jmh.json"))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "jmh/target/jmh.json"))
