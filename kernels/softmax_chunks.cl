@@ -7,7 +7,7 @@
  *
  *   VEC   vector width (softmax_storage.clh)
  */
-#include "softmax_exp.clh"
+#include "softmax_cpu.clh"
 
 /* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); its pair goes to part at
  * the work-item's index within this launch. */

@@ -13,7 +13,7 @@
  *   VEC    rows per tile (softmax_storage.clh)
  *   COLS   the row length, compiled in (1 to 64; default 8); the `cols` argument must equal it
  */
-#include "softmax_exp.clh"
+#include "softmax_cpu.clh"
 
 #ifndef COLS
 #define COLS 8

@@ -8,7 +8,9 @@
  *
  *   VEC   vector width (softmax_storage.clh)
  */
-#include "softmax_exp.clh"
+#include "softmax_cpu.clh"
+
+#define PREFETCH_ROW_BYTES (64 << 10)
 
 __kernel void softmax_vector(__global const store_t *x, __global store_t *y, const ulong rows, const ulong cols,
                              __global const uchar *mask, const ulong mask_stride, const real scale) {
@@ -42,9 +44,19 @@ __kernel void softmax_vector(__global const store_t *x, __global store_t *y, con
 
     realv total = 0;
     ulong j = 0;
+    /* While this row computes from cache, the next row's input and output lines are fetched, one of
+     * each per vector of this row, so that DRAM works during the exp pass instead of only during
+     * the max pass. Measured on PoCL: a gain up to 64 KiB rows, a loss from 256 KiB. */
+    const bool ahead = r + 1 < rows && cols * sizeof(store_t) <= PREFETCH_ROW_BYTES;
+    __global const store_t *xn = xr + cols;
+    __global store_t *yn = yr + cols;
     for (; j + SUM_BLOCK <= nv; j += SUM_BLOCK) {
         realv block = 0;
         for (int k = 0; k < SUM_BLOCK; k++) {
+            if (ahead) {
+                PREFETCH(xn + (j + k) * VEC);
+                PREFETCH_W(yn + (j + k) * VEC);
+            }
             const realv e = softmax_expv(XINV(j + k, xr, mr) - m);
 #ifdef KEEP_EXP
             STV_WHOLE(e, j + k, yr);
@@ -55,6 +67,10 @@ __kernel void softmax_vector(__global const store_t *x, __global store_t *y, con
     }
     realv block = 0;
     for (; j < nv; j++) {
+        if (ahead) {
+            PREFETCH(xn + j * VEC);
+            PREFETCH_W(yn + j * VEC);
+        }
         const realv e = softmax_expv(XINV(j, xr, mr) - m);
 #ifdef KEEP_EXP
         STV_WHOLE(e, j, yr);
