@@ -91,14 +91,15 @@ public final class LocalExample {
         String out = work.resolve("softmax.parquet").toString();
         long t0 = System.nanoTime();
         ExampleData.generate(spark, rows, partitions, 2024).write().mode("overwrite").parquet(in);
-        System.out.printf("generated %d rows of mixed lengths (with masks, null, NaN, +inf and -inf rows) in %s (%.1f s)%n",
+        System.out.printf("generated %d rows of mixed lengths (masks, null, NaN, +inf and -inf rows) in %s (%.1f s)%n",
                 rows, in, (System.nanoTime() - t0) / 1e9);
         List<String> args = new ArrayList<>(List.of("--input", in, "--output", out, "--mask-col", "keep", "--overwrite"));
         args.addAll(jobOptions);
         SoftmaxExample.Options o = SoftmaxExample.parse(args.toArray(String[]::new));
         t0 = System.nanoTime();
         SoftmaxExample.run(spark, o);
-        System.out.printf("SoftmaxExample %s: done in %.1f s on %s%n", String.join(" ", args), (System.nanoTime() - t0) / 1e9, ExecutorEngines.openDevices());
+        System.out.printf("SoftmaxExample %s: done in %.1f s on %s%n", String.join(" ", args),
+                (System.nanoTime() - t0) / 1e9, ExecutorEngines.openDevices());
         Dataset<Row> result = spark.read().parquet(out);
         VerificationReport r = SoftmaxVerification.check(o.transformer(), result, Integer.MAX_VALUE, 1);
         System.out.println(r);

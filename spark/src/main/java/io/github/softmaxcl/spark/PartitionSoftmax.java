@@ -33,15 +33,15 @@ final class PartitionSoftmax implements Iterator<Row> {
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
     private SoftmaxEngine engine;
 
-    /** One input row of the current window: its values, mask and result. */
+    /** One input row of the current window: its columns, logits, mask and result. */
     private static final class Pending {
-        final Row row;
+        final Object[] columns;
         final Object values;
         final byte[] mask;
         Object result;
 
-        Pending(Row row, Object values, byte[] mask) {
-            this.row = row;
+        Pending(Object[] columns, Object values, byte[] mask) {
+            this.columns = columns;
             this.values = values;
             this.mask = mask;
             this.result = values;
@@ -84,7 +84,7 @@ final class PartitionSoftmax implements Iterator<Row> {
             Row row = in.next();
             Object values = spec.kind().read(row.get(spec.input()));
             byte[] mask = values == null || spec.mask() < 0 ? null : LogitsColumn.readMask(row.get(spec.mask()));
-            Pending p = new Pending(row, values, mask);
+            Pending p = new Pending(columns(row, values), values, mask);
             window.add(p);
             if (values == null) {
                 continue;
@@ -159,18 +159,26 @@ final class PartitionSoftmax implements Iterator<Row> {
         }
     }
 
-    private Row output(Pending p) {
-        int width = p.row.length();
-        Object[] values = new Object[width + 1];
+    /**
+     * The row's columns, with room for the result. The logits column holds the primitive array just
+     * read (never written to) instead of Spark's Seq of boxed numbers: the window then holds no boxed
+     * logits, and Spark's row encoder copies a primitive array in one block.
+     */
+    private Object[] columns(Row row, Object values) {
+        int width = row.length();
+        Object[] c = new Object[width + 1];
         for (int i = 0; i < width; i++) {
-            values[i] = p.row.get(i);
+            c[i] = row.get(i);
         }
-        if (p.values != null && spec.kind() != LogitsColumn.VECTOR) {
-            // The same logits as the primitive array already read (never written to): Spark's row
-            // encoder copies it in one block instead of unboxing a Seq element by element.
-            values[spec.input()] = p.values;
+        if (values != null && spec.kind() != LogitsColumn.VECTOR) {
+            c[spec.input()] = values;
         }
-        values[width] = p.result == null ? null : spec.kind().write(p.result);
-        return RowFactory.create(values);
+        return c;
+    }
+
+    private Row output(Pending p) {
+        Object[] c = p.columns;
+        c[c.length - 1] = p.result == null ? null : spec.kind().write(p.result);
+        return RowFactory.create(c);
     }
 }

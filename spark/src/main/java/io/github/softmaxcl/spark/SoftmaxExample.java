@@ -108,9 +108,9 @@ public final class SoftmaxExample {
                 case "--log" -> t.setLogSoftmax(true);
                 case "--temperature" -> t.setTemperature(number(args, ++i, a));
                 case "--masked-rows" -> t.setMaskedRows(maskedRows(value(args, ++i, a)));
-                case "--batch-size" -> t.setBatchSize((int) number(args, ++i, a));
+                case "--batch-size" -> t.setBatchSize(integer(args, ++i, a));
                 case "--overwrite" -> overwrite = true;
-                case "--verify-rows" -> verify = (int) number(args, ++i, a);
+                case "--verify-rows" -> verify = integer(args, ++i, a);
                 case "--save-model" -> model = value(args, ++i, a);
                 default -> throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
@@ -134,6 +134,15 @@ public final class SoftmaxExample {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " needs a number, got '" + v + "'");
+        }
+    }
+
+    private static int integer(String[] args, int i, String name) {
+        String v = value(args, i, name);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " needs a whole number, got '" + v + "'");
         }
     }
 

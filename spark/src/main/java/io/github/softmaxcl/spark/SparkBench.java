@@ -24,8 +24,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * {@code java -cp ... io.github.softmaxcl.spark.SparkBench [--rows N] [--cols 10,100,1000]
- * [--repeats 5] [--partitions 2] [--master local[2]]}: prints a Markdown table.
+ * {@code java -cp ... io.github.softmaxcl.spark.SparkBench [--elements N] [--cols 10,100,1000]
+ * [--repeats 5] [--partitions 2] [--master local[2]]}: for each row length, elements / length rows of
+ * float32 logits; prints a Markdown table.
  */
 public final class SparkBench {
     private static final StructType SCHEMA = new StructType()
@@ -38,14 +39,14 @@ public final class SparkBench {
      * @param args see the class comment
      */
     public static void main(String[] args) {
-        long rows = 200_000;
+        long elements = 20_000_000;
         int[] cols = {10, 100, 1000};
         int repeats = 5;
         int partitions = 2;
         String master = "local[2]";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--rows" -> rows = Long.parseLong(args[i + 1]);
+                case "--elements" -> elements = Long.parseLong(args[i + 1]);
                 case "--cols" -> cols = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
@@ -59,7 +60,7 @@ public final class SparkBench {
             System.out.printf("| rows x cols | partitions | scan only (rows/s) | SoftmaxTransformer (rows/s) "
                     + "| Spark SQL transform/aggregate (rows/s) | transformer / SQL |%n|---|---|---|---|---|---|%n");
             for (int c : cols) {
-                bench(spark, rows, c, partitions, repeats);
+                bench(spark, elements / c, c, partitions, repeats);
             }
             System.out.println("devices: " + ExecutorEngines.openDevices() + " ("
                     + ExecutorEngines.forCurrentTask().device().name() + "), master " + master + ", medians of "

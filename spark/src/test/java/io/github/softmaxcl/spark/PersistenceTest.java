@@ -39,7 +39,7 @@ class PersistenceTest {
         assertEquals(MaskedRows.ZERO, back.getMaskedRows());
         assertEquals(1234, back.getBatchSize());
 
-        Dataset<Row> df = ExampleData.generate(spark, 3_000, 2, 21);
+        Dataset<Row> df = ExampleData.generate(spark, 1_000, 2, 21);
         assertEquals(0, t.transform(df).exceptAll(back.transform(df)).count(), "the loaded transformer's bits differ");
         assertTrue(SoftmaxVerification.verify(back, df, Integer.MAX_VALUE, 1).passed());
     }
