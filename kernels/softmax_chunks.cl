@@ -7,7 +7,7 @@
  *
  *   VEC   vector width (softmax_storage.clh)
  */
-#include "softmax_common.clh"
+#include "softmax_cpu.clh"
 
 /* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); its pair goes to part at
  * the work-item's index within this launch. */
@@ -31,22 +31,22 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
 
     const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail, scale);
     real m = HMAX(fmax(tv, (realv)(REAL_LOWEST)));
-    realv s = exp(tv - m);
+    realv s = softmax_expv(tv - m);
     /* Online over blocks of vectors: rescale only when a block raises the max. */
     for (ulong j = 0; j < nv; j += SUM_BLOCK) {
         const ulong end = min(nv, j + SUM_BLOCK);
         realv bm = (realv)(REAL_LOWEST);
         for (ulong k = j; k < end; k++) {
-            bm = fmax(bm, XINV(k, xb, mb));
+            bm = max_keep(bm, XINV(k, xb, mb));
         }
         const real b = HMAX(bm);
         if (b > m) {
-            s *= exp(m - b);
+            s *= softmax_exp(m - b);
             m = b;
         }
         realv block = 0;
         for (ulong k = j; k < end; k++) {
-            block += exp(XINV(k, xb, mb) - m);
+            block += softmax_expv(XINV(k, xb, mb) - m);
         }
         s += block;
     }
@@ -80,8 +80,8 @@ __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t 
     const uint tail = (uint)(n - nv * VEC);
     for (ulong j = 0; j < nv; j++) {
         const realv t = XINV(j, xb, mb);
-        STV(RESULT(t, m, exp(t - m), inv, lg), j, yb);
+        STV_WHOLE(RESULT(t, m, softmax_expv(t - m), inv, lg), j, yb);
     }
     const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail, scale);
-    store_part(yb + nv * VEC, RESULT(tv, m, exp(tv - m), inv, lg), tail);
+    store_part(yb + nv * VEC, RESULT(tv, m, softmax_expv(tv - m), inv, lg), tail);
 }

@@ -13,7 +13,7 @@
  *   VEC    rows per tile (softmax_storage.clh)
  *   COLS   the row length, compiled in (1 to 64; default 8); the `cols` argument must equal it
  */
-#include "softmax_common.clh"
+#include "softmax_cpu.clh"
 
 #ifndef COLS
 #define COLS 8
@@ -55,7 +55,7 @@ __kernel void softmax_tile(__global const store_t *x, __global store_t *y, const
 #endif
     realv mv = (realv)(REAL_LOWEST);
     for (int i = 0; i < COLS; i++) {
-        mv = fmax(mv, v[i]);
+        mv = max_keep(mv, v[i]);
     }
     const real tile_max = HMAX(mv);
 #ifdef LOG_SOFTMAX
@@ -66,7 +66,7 @@ __kernel void softmax_tile(__global const store_t *x, __global store_t *y, const
     const real *tp = (const real *)t;
 #endif
     for (int i = 0; i < COLS; i++) {
-        v[i] = exp(v[i] - tile_max);
+        v[i] = softmax_expv(v[i] - tile_max);
     }
     real inv[VEC];
     real lg[VEC];
@@ -92,6 +92,6 @@ __kernel void softmax_tile(__global const store_t *x, __global store_t *y, const
         }
     }
     for (int i = 0; i < COLS; i++) {
-        STV(v[i], i, yt);
+        STV_WHOLE(v[i], i, yt);
     }
 }

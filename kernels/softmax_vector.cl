@@ -8,7 +8,9 @@
  *
  *   VEC   vector width (softmax_storage.clh)
  */
-#include "softmax_common.clh"
+#include "softmax_cpu.clh"
+
+#define PREFETCH_ROW_BYTES (64 << 10)
 
 __kernel void softmax_vector(__global const store_t *x, __global store_t *y, const ulong rows, const ulong cols,
                              __global const uchar *mask, const ulong mask_stride, const real scale) {
@@ -23,20 +25,41 @@ __kernel void softmax_vector(__global const store_t *x, __global store_t *y, con
     const uint tail = (uint)(cols - nv * VEC);
 
     const realv tv = load_part(xr + nv * VEC, MASK_AT(mr, nv * VEC), tail, scale);
-    realv mv = fmax(tv, (realv)(REAL_LOWEST));
-    for (ulong j = 0; j < nv; j++) {
-        mv = fmax(mv, XINV(j, xr, mr));
+    /* Four independent maxima, so the loop runs at load speed rather than at a max's latency. */
+    realv m0 = max_keep((realv)(REAL_LOWEST), tv);
+    realv m1 = (realv)(REAL_LOWEST);
+    realv m2 = (realv)(REAL_LOWEST);
+    realv m3 = (realv)(REAL_LOWEST);
+    ulong i = 0;
+    for (; i + 4 <= nv; i += 4) {
+        m0 = max_keep(m0, XINV(i, xr, mr));
+        m1 = max_keep(m1, XINV(i + 1, xr, mr));
+        m2 = max_keep(m2, XINV(i + 2, xr, mr));
+        m3 = max_keep(m3, XINV(i + 3, xr, mr));
     }
-    const real m = HMAX(mv);
+    for (; i < nv; i++) {
+        m0 = max_keep(m0, XINV(i, xr, mr));
+    }
+    const real m = HMAX(fmax(fmax(m0, m1), fmax(m2, m3)));
 
     realv total = 0;
     ulong j = 0;
+    /* While this row computes from cache, the next row's input and output lines are fetched, one of
+     * each per vector of this row, so that DRAM works during the exp pass instead of only during
+     * the max pass. Measured on PoCL: a gain up to 64 KiB rows, a loss from 256 KiB. */
+    const bool ahead = r + 1 < rows && cols * sizeof(store_t) <= PREFETCH_ROW_BYTES;
+    __global const store_t *xn = xr + cols;
+    __global store_t *yn = yr + cols;
     for (; j + SUM_BLOCK <= nv; j += SUM_BLOCK) {
         realv block = 0;
         for (int k = 0; k < SUM_BLOCK; k++) {
-            const realv e = exp(XINV(j + k, xr, mr) - m);
+            if (ahead) {
+                PREFETCH(xn + (j + k) * VEC);
+                PREFETCH_W(yn + (j + k) * VEC);
+            }
+            const realv e = softmax_expv(XINV(j + k, xr, mr) - m);
 #ifdef KEEP_EXP
-            STV(e, j + k, yr);
+            STV_WHOLE(e, j + k, yr);
 #endif
             block += e;
         }
@@ -44,22 +67,26 @@ __kernel void softmax_vector(__global const store_t *x, __global store_t *y, con
     }
     realv block = 0;
     for (; j < nv; j++) {
-        const realv e = exp(XINV(j, xr, mr) - m);
+        if (ahead) {
+            PREFETCH(xn + j * VEC);
+            PREFETCH_W(yn + j * VEC);
+        }
+        const realv e = softmax_expv(XINV(j, xr, mr) - m);
 #ifdef KEEP_EXP
-        STV(e, j, yr);
+        STV_WHOLE(e, j, yr);
 #endif
         block += e;
     }
-    const realv te = exp(tv - m);
+    const realv te = softmax_expv(tv - m);
     const real s = HSUM(total + block + te);
     const real inv = norm_inv(s);
     const real lg = norm_log(s);
     for (ulong k = 0; k < nv; k++) {
 #ifdef KEEP_EXP
-        STV(LDV(k, yr) * inv, k, yr);
+        STV_WHOLE(LDV(k, yr) * inv, k, yr);
 #else
         const realv t = XINV(k, xr, mr);
-        STV(RESULT(t, m, exp(t - m), inv, lg), k, yr);
+        STV_WHOLE(RESULT(t, m, softmax_expv(t - m), inv, lg), k, yr);
 #endif
     }
     store_part(yr + nv * VEC, RESULT(tv, m, te, inv, lg), tail);

@@ -17,6 +17,7 @@ import io.github.softmaxcl.exec.EngineCore;
 import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.exec.Probes;
 import io.github.softmaxcl.exec.Problem;
+import io.github.softmaxcl.kernel.Planner;
 import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.ReferenceFamily;
@@ -42,10 +43,21 @@ public final class Benchmark {
      */
     public record Member(String name, ElementType type, SoftmaxOp op) {}
 
+    /** Which exp the kernel-only runs use in the variants that have a choice (Planner.hasPolyExp). */
+    public enum Exp {
+        /** The planner's choice. */
+        PLANNER,
+        /** The OpenCL built-in exp. */
+        BUILTIN,
+        /** The polynomial of softmax_exp.clh. */
+        POLY
+    }
+
     private final SoftmaxEngine engine;
     private final EngineCore core;
     private final int runs;
     private final boolean withReference;
+    private final Exp exp;
 
     /**
      * @param engine the engine to measure
@@ -54,13 +66,28 @@ public final class Benchmark {
      * @throws IllegalArgumentException if {@code runs < 1}
      */
     public Benchmark(SoftmaxEngine engine, int runs, boolean withReference) {
+        this(engine, runs, withReference, Exp.PLANNER);
+    }
+
+    /**
+     * @param engine the engine to measure
+     * @param runs timed runs per median, &gt;= 1
+     * @param withReference whether to time the CPU reference too
+     * @param exp the exp of the kernel-only runs (end-to-end runs keep the planner's)
+     * @throws IllegalArgumentException if {@code runs < 1} or {@code exp} is null
+     */
+    public Benchmark(SoftmaxEngine engine, int runs, boolean withReference, Exp exp) {
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be >= 1, got " + runs);
+        }
+        if (exp == null) {
+            throw new IllegalArgumentException("exp must not be null");
         }
         this.engine = engine;
         this.core = Internals.core(engine);
         this.runs = runs;
         this.withReference = withReference;
+        this.exp = exp;
     }
 
     /**
@@ -115,7 +142,7 @@ public final class Benchmark {
         HostTensor ddx = HostTensor.of(dxb, type, s);
         HostTensor ddy = HostTensor.of(dyb, type, s);
         Internals.data(hx).copyOut(0, n, dxb); // the input, into the direct buffer
-        Problem p = core.problem(Internals.spec(m.op()), type, s);
+        Problem p = withExp(core.problem(Internals.spec(m.op()), type, s));
         byte[] mask = Internals.spec(m.op()).mask();
         long[] kernel = new long[runs];
         long[] copy = new long[runs];
@@ -153,6 +180,13 @@ public final class Benchmark {
         return new BenchResult(m.name(), shape.toString(), type.label(), core.device().name(), plan, kernelMs,
                 kernelGbps, copyGbps, kernelGbps / copyGbps, e2eMs, bytes / e2eMs / 1e6, directMs,
                 bytes / directMs / 1e6, referenceMs, runs, p.op().axis() < 0 ? -1 : p.op().axis());
+    }
+
+    private Problem withExp(Problem p) {
+        if (exp == Exp.PLANNER || p.plan() == null || !Planner.hasPolyExp(p.plan().variant(), p.type())) {
+            return p;
+        }
+        return p.withPlan(p.plan().withPolyExp(exp == Exp.POLY));
     }
 
     private long[] timed(Runnable call) {

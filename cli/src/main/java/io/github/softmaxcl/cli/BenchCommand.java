@@ -79,6 +79,10 @@ final class BenchCommand implements Callable<Integer> {
         "mask, axis0, float16, bfloat16 (float32 unless named), one record per op."})
     boolean family;
 
+    @Option(names = "--exp", paramLabel = "EXP", description = {"Exp of the kernel-only runs in the vector (CPU) variants:",
+        "planner (default), builtin or poly. End-to-end runs keep the planner's."})
+    String exp = "planner";
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write one JSON record per shape to FILE.")
     Path json;
 
@@ -95,6 +99,12 @@ final class BenchCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
         }
+        Benchmark.Exp expChoice = switch (exp.toLowerCase(Locale.ROOT)) {
+            case "planner" -> Benchmark.Exp.PLANNER;
+            case "builtin" -> Benchmark.Exp.BUILTIN;
+            case "poly" -> Benchmark.Exp.POLY;
+            default -> throw new IllegalArgumentException("--exp must be planner, builtin or poly, got '" + exp + "'");
+        };
         List<Shape> parsed = shapes.stream().map(Shape::parse).toList();
         String effective = device != null ? device : io.github.softmaxcl.device.Devices.configuredSpec().orElse(null);
         if (io.github.softmaxcl.device.Devices.isList(effective)) {
@@ -115,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%-12s %-11s %-8s %-38s %9s %8s %8s %6s %9s %8s %9s %10s%n", "shape", "op", "dtype", "plan",
                     "kernel_ms", "GB/s", "copyGB/s", "ratio", "e2e_ms", "e2eGB/s", "direct_ms", "ref_ms");
             out.flush();
-            Benchmark bench = new Benchmark(engine, runs, !noReference);
+            Benchmark bench = new Benchmark(engine, runs, !noReference, expChoice);
             for (Shape s : parsed) {
                 List<Benchmark.Member> members = family ? Benchmark.family(s.cols())
                         : List.of(new Benchmark.Member("softmax", precision, io.github.softmaxcl.SoftmaxOp.softmax()));

@@ -1,6 +1,6 @@
 /*
- * The implementations the JMH harness times side by side: softmax-cl from Java arrays and from
- * direct buffers, ONNX Runtime and DJL/PyTorch (the JVM peers a user would otherwise pick), and the
+ * The implementations the JMH harness times side by side: softmax-cl from Java arrays, from direct
+ * buffers and on device tensors (the kernel-only figure of `bench`, beside the peers), ONNX Runtime and DJL/PyTorch (the JVM peers a user would otherwise pick), and the
  * plain-Java double reference. Each one turns the same float32 logits into probabilities; each is
  * set up once per trial so that one timed call is the end-to-end work a caller pays for.
  */
@@ -13,6 +13,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.github.softmaxcl.DeviceTensor;
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.HostTensor;
 import io.github.softmaxcl.SoftmaxEngine;
@@ -36,6 +37,7 @@ abstract class Contender implements AutoCloseable {
     /** The names accepted by {@link #create}, as used in {@link SoftmaxBenchmark}'s contender parameter. */
     static final String SOFTMAX_CL_ARRAY = "softmaxcl-array";
     static final String SOFTMAX_CL_DIRECT = "softmaxcl-direct";
+    static final String SOFTMAX_CL_DEVICE = "softmaxcl-device";
     static final String ORT_ARRAY = "ort-array";
     static final String ORT_DIRECT = "ort-direct";
     static final String DJL_PYTORCH = "djl-pytorch";
@@ -63,6 +65,7 @@ abstract class Contender implements AutoCloseable {
         return switch (name) {
             case SOFTMAX_CL_ARRAY -> new SoftmaxClArray(in, rows, cols);
             case SOFTMAX_CL_DIRECT -> new SoftmaxClDirect(in, rows, cols);
+            case SOFTMAX_CL_DEVICE -> new SoftmaxClDevice(in, rows, cols);
             case ORT_ARRAY -> new Ort(in, rows, cols, false);
             case ORT_DIRECT -> new Ort(in, rows, cols, true);
             case DJL_PYTORCH -> new DjlPytorch(in, rows, cols);
@@ -153,6 +156,50 @@ abstract class Contender implements AutoCloseable {
 
         @Override
         public void close() {
+            engine.close();
+        }
+    }
+
+    /**
+     * softmax-cl on device tensors that already hold the input (uploaded once, untimed): the call is
+     * the kernel and its launch, which is what `bench` reports as kernel-only, timed here the same way
+     * as the peers. On a CPU device the peers' input and output sit in memory the same way.
+     */
+    static final class SoftmaxClDevice extends Contender {
+        private final SoftmaxEngine engine = SoftmaxEngine.create();
+        private final SoftmaxPrimitive softmax;
+        private final DeviceTensor xd;
+        private final DeviceTensor yd;
+        private float[] last;
+
+        SoftmaxClDevice(float[] in, int rows, int cols) {
+            super(in, rows, cols);
+            softmax = engine.prepare(SoftmaxOp.softmax(), ElementType.FLOAT32, rows, cols);
+            xd = engine.allocate(ElementType.FLOAT32, rows, cols);
+            yd = engine.allocate(ElementType.FLOAT32, rows, cols);
+            xd.upload(HostTensor.of(in, rows, cols));
+        }
+
+        @Override
+        Object run() {
+            softmax.forward(xd, yd);
+            last = null;
+            return yd;
+        }
+
+        @Override
+        double output(int i) {
+            if (last == null) {
+                last = new float[in.length];
+                yd.download(HostTensor.of(last, rows, cols));
+            }
+            return last[i];
+        }
+
+        @Override
+        public void close() {
+            xd.close();
+            yd.close();
             engine.close();
         }
     }

@@ -64,7 +64,8 @@ public class SoftmaxBenchmark {
     public String shape;
 
     /** Which implementation; see {@link Contender}. */
-    @Param({Contender.SOFTMAX_CL_ARRAY, Contender.SOFTMAX_CL_DIRECT, Contender.ORT_ARRAY, Contender.ORT_DIRECT,
+    @Param({Contender.SOFTMAX_CL_ARRAY, Contender.SOFTMAX_CL_DIRECT, Contender.SOFTMAX_CL_DEVICE, Contender.ORT_ARRAY,
+            Contender.ORT_DIRECT,
             Contender.DJL_PYTORCH, Contender.JAVA_REFERENCE})
     public String contender;
 

@@ -45,6 +45,18 @@ public record Problem(OpSpec op, ElementType type, long[] shape, long outer, lon
     }
 
     /**
+     * @param other a last-axis plan for the same rows, e.g. with the other exp
+     * @return this problem run with that plan
+     * @throws IllegalArgumentException if this problem has no last-axis plan
+     */
+    public Problem withPlan(Plan other) {
+        if (plan == null || other == null) {
+            throw new IllegalArgumentException("only a last-axis problem's plan can be replaced");
+        }
+        return new Problem(op, type, shape, outer, k, inner, features, other, maskStride, maskLength);
+    }
+
+    /**
      * @param mask the mask passed to a call
      * @return it, after checking it has the length this problem was planned for
      * @throws IllegalArgumentException if not

@@ -18,12 +18,51 @@ import io.github.softmaxcl.ElementType;
  * @param split work-groups or work-items per row (SPLIT and CHUNKS, else 1)
  * @param vec vector width (vector variants, else 1)
  * @param cols row length compiled into the kernel (TILE and ROWS, else 0)
+ * @param polyExp whether the kernels exponentiate with the polynomial of softmax_exp.clh instead of the
+ *                built-in exp (vector variants in float arithmetic only)
  */
-public record Plan(Variant variant, ElementType type, int wg, int items, int unroll, int split, int vec, int cols) {
+public record Plan(Variant variant, ElementType type, int wg, int items, int unroll, int split, int vec, int cols,
+        boolean polyExp) {
 
-    /** @return the build options for the variant's kernel file: its tunables and the element type */
+    /**
+     * @throws IllegalArgumentException if {@code polyExp} is set for a variant or type that has no
+     *                                  polynomial exp
+     */
+    public Plan {
+        if (polyExp && !Planner.hasPolyExp(variant, type)) {
+            throw new IllegalArgumentException("the polynomial exp is for the vector variants in float32 arithmetic, not "
+                    + variant + " on " + type);
+        }
+    }
+
+    /**
+     * A plan with the planner's choice of exp for the variant and type ({@link Planner#defaultPolyExp}).
+     *
+     * @param variant the kernel variant
+     * @param type the element type as stored
+     * @param wg work-group (local) size
+     * @param items values per work-item
+     * @param unroll elements per work-item per online step
+     * @param split work-groups or work-items per row
+     * @param vec vector width
+     * @param cols row length compiled into the kernel
+     */
+    public Plan(Variant variant, ElementType type, int wg, int items, int unroll, int split, int vec, int cols) {
+        this(variant, type, wg, items, unroll, split, vec, cols, Planner.defaultPolyExp(variant, type));
+    }
+
+    /**
+     * @param poly whether to use the polynomial exp
+     * @return this plan with that exp
+     * @throws IllegalArgumentException if {@code poly} is set where there is no polynomial exp
+     */
+    public Plan withPolyExp(boolean poly) {
+        return new Plan(variant, type, wg, items, unroll, split, vec, cols, poly);
+    }
+
+    /** @return the build options for the variant's kernel file: its tunables, its exp and the element type */
     public String buildOptions() {
-        return BuildOptions.join(variant.defines(this), BuildOptions.type(type));
+        return BuildOptions.join(variant.defines(this), polyExp ? "-DEXP_POLY" : "", BuildOptions.type(type));
     }
 
     /**
@@ -47,6 +86,6 @@ public record Plan(Variant variant, ElementType type, int wg, int items, int unr
 
     @Override
     public String toString() {
-        return variant.name() + "(wg=" + wg + variant.describe(this) + ", " + type + ')';
+        return variant.name() + "(wg=" + wg + variant.describe(this) + (polyExp ? ", exp=poly" : "") + ", " + type + ')';
     }
 }

@@ -117,6 +117,30 @@ public final class Planner {
     }
 
     /**
+     * @param variant a variant
+     * @param type element type as stored
+     * @return whether the variant has the polynomial exp of softmax_exp.clh for this type: the vector
+     *         variants, in float32 arithmetic (float32, float16 and bfloat16 storage)
+     */
+    public static boolean hasPolyExp(Variant variant, ElementType type) {
+        return variant.isVector() && type.computeType() == ElementType.FLOAT32;
+    }
+
+    /**
+     * The exp a plan uses unless told otherwise: the polynomial wherever a variant has it. The vector
+     * variants are the CPU family, and on PoCL's CPU device the polynomial takes fewer than half the
+     * instructions of the built-in exp (BENCHMARKS.md, "CPU speed vs peers"); GPUs run the work-group
+     * variants and their hardware exp.
+     *
+     * @param variant a variant
+     * @param type element type as stored
+     * @return whether plans for it use the polynomial exp by default
+     */
+    public static boolean defaultPolyExp(Variant variant, ElementType type) {
+        return hasPolyExp(variant, type);
+    }
+
+    /**
      * @param device a device
      * @return whether the vector (CPU-oriented) variants are the default there
      */

@@ -7,8 +7,8 @@
  *
  * Kernels run within their own limits, which a compiler may set below the device's (registers, local
  * memory): a plan whose work-group a kernel cannot run is planned again as for a device with that
- * smaller maximum, and the local size of a kernel with no compiled-in work-group size is cut to a
- * divisor that fits (Launch).
+ * smaller maximum, the strided any-axis kernel is built for the largest work-group it can run, and
+ * the local size of a kernel with no compiled-in work-group size is cut to a divisor that fits (Launch).
  *
  * Failure safety: a replacement scratch buffer is allocated before the one it replaces is released,
  * so a failed allocation leaves the old buffer in place and the next call works; no scratch buffer is
@@ -222,9 +222,30 @@ public final class SoftmaxLauncher implements AutoCloseable {
                     profile);
             return l.execute(() -> AxisKernels.sweep(l, type, f, x, y, outer, k, inner, mask));
         }
-        AxisKernels.StridedGroup g = AxisKernels.StridedGroup.of(k, Planner.defaultWorkGroup(device));
+        AxisKernels.StridedGroup g = stridedGroup(type, f, k);
         Launch l = new Launch(this, AxisKernels.STRIDED.name(), g.options(type, f), type, profile);
         return l.execute(() -> AxisKernels.strided(l, g, f, x, y, outer, k, inner, mask));
+    }
+
+    /**
+     * softmax_strided's work-group for an axis of k: the device's default size, or, when the kernel
+     * built for it cannot run that many work-items here, the largest power of two it can (the kernel
+     * is compiled for its work-group size, so the size is chosen before the launch, not cut at it).
+     */
+    private AxisKernels.StridedGroup stridedGroup(ElementType type, Features f, long k) {
+        AxisKernels.StridedGroup g = AxisKernels.StridedGroup.of(k, Planner.defaultWorkGroup(device));
+        String function = AxisKernels.STRIDED.kernels().get(0);
+        while (g.wg() > 1) {
+            long limit = groupLimit(programs.kernel(AxisKernels.STRIDED.name(), g.options(type, f), function));
+            if (g.wg() <= limit) {
+                break;
+            }
+            AxisKernels.StridedGroup smaller = AxisKernels.StridedGroup.of(k, (int) Long.highestOneBit(Math.max(1,
+                    Math.min(limit, g.wg() / 2))));
+            LOG.debug("softmax_strided runs work-groups of at most {} here: {} instead of {}", limit, smaller, g);
+            g = smaller;
+        }
+        return g;
     }
 
     /**

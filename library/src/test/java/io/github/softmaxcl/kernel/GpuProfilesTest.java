@@ -117,7 +117,7 @@ class GpuProfilesTest {
         List<String> failures = new ArrayList<>();
         Map<String, Boolean> seen = new LinkedHashMap<>();
         for (Profile p : GpuProfiles.all()) {
-            for (ProfileRun.Case c : ProfileRun.cases(p)) {
+            for (ProfileRun.Case c : ProfileRun.cases(p, false)) {
                 if ((c.type() == ElementType.FLOAT64 && !cl.device.fp64())
                         || seen.putIfAbsent(ProfileRun.key(p, c), true) != null) {
                     continue;
@@ -130,6 +130,6 @@ class GpuProfilesTest {
         }
         assertTrue(failures.isEmpty(), failures.size() + " failures in " + seen.size() + " calls:\n"
                 + String.join("\n", failures));
-        assertTrue(seen.size() > 100, "calls: " + seen.size());
+        assertTrue(seen.size() > 40, "calls: " + seen.size());
     }
 }

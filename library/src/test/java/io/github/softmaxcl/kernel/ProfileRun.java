@@ -81,11 +81,19 @@ final class ProfileRun {
     }
 
     /**
-     * @return the calls to run for a profile: float32 and float64 at every threshold; the other formats
-     *     and option sets at the first and last length of each plan kind and around the work-group
-     *     size; any axis; gradients
+     * The calls to run for a profile. Every configuration the planner gives it up to
+     * {@link #MAX_COLS} (variant, work-group, values per work-item, parts per row: its first and last
+     * length) in float32 with every option; the first length of each variant, and the work-group size
+     * +-1, also in float64, float16 and bfloat16; any axis and gradients. On the simulator, which
+     * takes about 10 microseconds per element and pass and more at wide work-groups, float32 and
+     * float64 only, and of the lengths past 4096 only where the work-group size changes (the storage
+     * formats and the other kernels are SimulatorChecks' sweep's).
+     *
+     * @param p the profile
+     * @param simulator whether the calls are for the simulator
+     * @return the calls
      */
-    static List<Case> cases(Profile p) {
+    static List<Case> cases(Profile p, boolean simulator) {
         DeviceInfo d = p.device();
         List<Case> out = new ArrayList<>();
         int wg = Planner.defaultWorkGroup(d);
@@ -94,36 +102,41 @@ final class ProfileRun {
                 continue;
             }
             Variant shortRows = Planner.plan(1, 1, t, d, null, 0, Tuning.NONE).variant();
-            Variant last = null;
+            Plan last = null;
             long previous = 0;
             for (long cols : thresholds(d, t)) {
-                Variant v = Planner.plan(1, cols, t, d, null, 0, Tuning.NONE).variant();
-                boolean edge = v != last || Math.abs(cols - wg) <= 1;
-                if (edge || t == ElementType.FLOAT32) { // float64 at the edges only
-                    out.add(new Case("rows", t, edge ? LOG_ALL : PLAIN, edge ? "full" : null, shape(cols, v,
-                            shortRows)));
+                Plan plan = Planner.plan(1, cols, t, d, null, 0, Tuning.NONE);
+                Variant v = plan.variant();
+                boolean edge = last == null || v != last.variant() || Math.abs(cols - wg) <= 1;
+                boolean newGroup = last == null || plan.wg() != last.wg();
+                last = plan;
+                if (simulator && cols > 4096 && !newGroup) {
+                    previous = cols;
+                    continue;
                 }
-                if (edge && t == ElementType.FLOAT32) {
+                if (edge || t == ElementType.FLOAT32) { // float64 at the edges only
+                    out.add(new Case("rows", t, LOG_ALL, "full", shape(cols, v, shortRows)));
+                }
+                if (edge && t == ElementType.FLOAT32 && !simulator) {
                     out.add(new Case("rows", t, SCALED, "row", shape(cols, v, shortRows)));
                     out.add(new Case("rows", ElementType.FLOAT16, SCALED, "full", shape(cols, v, shortRows)));
-                    out.add(new Case("rows", ElementType.BFLOAT16, LOG_ALL, "row", shape(cols, v, shortRows)));
-                    if (last != null) { // the last length of the kind before
-                        out.add(new Case("rows", ElementType.FLOAT16, PLAIN, null, shape(previous, last, shortRows)));
+                    out.add(new Case("rows", ElementType.BFLOAT16, PLAIN, null, shape(cols, v, shortRows)));
+                    if (previous > 0) { // the last length of the kind before
+                        Variant before = Planner.plan(1, previous, t, d, null, 0, Tuning.NONE).variant();
+                        out.add(new Case("rows", t, PLAIN, null, shape(previous, before, shortRows)));
                     }
                 }
-                last = v;
                 previous = cols;
             }
         }
-        for (long[] shape : new long[][] {{3, 40, 37}, {2, 300, 5}, {1, 17, 1025}}) {
-            out.add(new Case("axis", ElementType.FLOAT32, LOG_ALL, "full", shape));
-            out.add(new Case("axis", ElementType.FLOAT16, PLAIN, null, shape));
-            out.add(new Case("grad", ElementType.FLOAT32, LOG_ALL, null, shape));
-            out.add(new Case("grad", ElementType.BFLOAT16, SCALED, null, shape));
-        }
-        for (long cols : new long[] {7, wg + 1L}) {
-            out.add(new Case("grad", ElementType.FLOAT32, SCALED, null, new long[] {3, cols}));
-            out.add(new Case("grad", ElementType.FLOAT16, LOG_ALL, null, new long[] {3, cols}));
+        out.add(new Case("axis", ElementType.FLOAT32, LOG_ALL, "full", new long[] {3, 40, 37}));
+        out.add(new Case("axis", ElementType.FLOAT32, SCALED, null, new long[] {2, 300, 5}));
+        out.add(new Case("grad", ElementType.FLOAT32, LOG_ALL, null, new long[] {3, 40, 37}));
+        out.add(new Case("grad", ElementType.FLOAT32, SCALED, null, new long[] {3, wg + 1L}));
+        if (!simulator) {
+            out.add(new Case("axis", ElementType.FLOAT16, PLAIN, null, new long[] {1, 17, 1025}));
+            out.add(new Case("grad", ElementType.BFLOAT16, SCALED, null, new long[] {2, 300, 5}));
+            out.add(new Case("grad", ElementType.FLOAT16, LOG_ALL, null, new long[] {130, 7}));
         }
         if (d.fp64()) {
             out.add(new Case("axis", ElementType.FLOAT64, PLAIN, null, new long[] {3, 40, 37}));

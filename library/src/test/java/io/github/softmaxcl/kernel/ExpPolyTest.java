@@ -1,0 +1,229 @@
+/*
+ * The polynomial exp of softmax_exp.clh against the exact exp, and the vector variants with either
+ * exp against the reference. The bound stated in the header (within 1 ulp for -87.3365 <= t <= 0,
+ * exactly +0 below, exact 0 / NaN / 1 for -inf / NaN / +-0) is checked on every 61st float32 from -0
+ * down to -inf (35 million arguments, every binade, every low-bit pattern) and on every float near
+ * the cutoff, for the scalar and the vector form, which must also agree bit for bit: the kernels mix
+ * them (tails, tiles) and a result must not depend on which lane computed it.
+ */
+package io.github.softmaxcl.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.softmaxcl.ElementType;
+import io.github.softmaxcl.MaskedRows;
+import io.github.softmaxcl.SoftmaxOp;
+import io.github.softmaxcl.cl.ClBuffer;
+import io.github.softmaxcl.cl.ClEvent;
+import io.github.softmaxcl.cl.ClKernel;
+import io.github.softmaxcl.cl.ClProgram;
+import io.github.softmaxcl.reference.Comparison;
+import io.github.softmaxcl.reference.FamilyCheck;
+import io.github.softmaxcl.reference.Inputs;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExpPolyTest {
+    /** EXPP_MIN of softmax_exp.clh: the float nearest ln(2^-126). */
+    private static final float CUTOFF = -0x1.5d58a0p+6f;
+    private static final int BATCH = 1 << 22;
+    private static final String CHECK = """
+            __kernel void exp_check(__global const float *t, __global float *ys, __global float *yv) {
+                const size_t g = get_global_id(0);
+                CAT(vstore, VEC)(exp_poly_v(CAT(vload, VEC)(g, t)), g, yv);
+                for (int i = 0; i < VEC; i++) {
+                    ys[g * VEC + i] = exp_poly(t[g * VEC + i]);
+                }
+            }
+            """;
+
+    private ClFixture cl;
+
+    @BeforeAll
+    void open() {
+        cl = new ClFixture();
+    }
+
+    @AfterAll
+    void close() {
+        cl.close();
+    }
+
+    /** The largest error in ulps over the arguments, after checking the exact cases. */
+    private double check(float[] args, int vec) {
+        String source = KernelSource.load("softmax_exp.clh") + "\n" + CHECK;
+        int n = (args.length + 1023) / 1024 * 1024; // whole work-groups of 64 work-items
+        float[] t = Arrays.copyOf(args, n);
+        Arrays.fill(t, args.length, n, -0.0f);
+        ByteBuffer in = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        in.asFloatBuffer().put(t);
+        ByteBuffer ys = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        ByteBuffer yv = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        try (ClProgram p = ClProgram.build(cl.context, "exp_check", source, "-DEXP_POLY -DVEC=" + vec);
+                ClKernel k = new ClKernel(p, "exp_check");
+                ClBuffer tb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_ONLY, n * 4L);
+                ClBuffer sb = ClBuffer.allocate(cl.context, CL.CL_MEM_WRITE_ONLY, n * 4L);
+                ClBuffer vb = ClBuffer.allocate(cl.context, CL.CL_MEM_WRITE_ONLY, n * 4L)) {
+            tb.write(cl.queue, 0, n * 4L, Pointer.to(in));
+            k.arg(0, tb).arg(1, sb).arg(2, vb);
+            k.enqueue(cl.queue, n / vec, 64, false);
+            sb.read(cl.queue, 0, n * 4L, Pointer.to(ys));
+            vb.read(cl.queue, 0, n * 4L, Pointer.to(yv));
+        }
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            float s = ys.getFloat(i * 4);
+            float v = yv.getFloat(i * 4);
+            if (Float.floatToRawIntBits(s) != Float.floatToRawIntBits(v)) {
+                fail("exp(" + t[i] + "): scalar " + s + " and vector " + v + " differ (VEC=" + vec + ")");
+            }
+            worst = Math.max(worst, ulps(t[i], s));
+        }
+        return worst;
+    }
+
+    /** Error of y = exp(t) in ulps of the exact result, or a failure for a wrong exact case. */
+    private static double ulps(float t, float y) {
+        if (Float.isNaN(t)) {
+            assertTrue(Float.isNaN(y), "exp(NaN) must be NaN, got " + y);
+            return 0;
+        }
+        if (t < CUTOFF) { // includes -inf
+            assertEquals(0, Float.floatToRawIntBits(y), "exp(" + t + ") below the cutoff must be +0, got " + y);
+            return 0;
+        }
+        double exact = Math.exp(t);
+        if (t == 0) {
+            assertEquals(1.0f, y, "exp(" + t + ")");
+        }
+        return Math.abs(y - exact) / Math.ulp((float) exact);
+    }
+
+    private static float[] batch(long from, long stride, long to) {
+        int n = (int) Math.min(BATCH, (to - from) / stride + 1);
+        float[] t = new float[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = Float.intBitsToFloat((int) (from + i * stride));
+        }
+        return t;
+    }
+
+    @Test
+    void withinOneUlpOfExpForEveryArgumentSoftmaxPasses() {
+        long first = 0x80000000L; // -0
+        long last = 0xFF800000L; // -inf
+        long stride = 61;
+        double worst = 0;
+        long checked = 0;
+        for (long from = first; from <= last; from += (long) BATCH * stride) {
+            float[] t = batch(from, stride, last);
+            worst = Math.max(worst, check(t, 16));
+            checked += t.length;
+        }
+        assertTrue(checked > 35_000_000, "swept " + checked + " arguments");
+        assertTrue(worst <= 1.0, "largest error " + worst + " ulp exceeds the stated 1 ulp");
+    }
+
+    @ParameterizedTest(name = "VEC={0}")
+    @ValueSource(ints = {4, 8, 16})
+    void exactCasesAndEveryFloatNearTheCutoffInEveryVectorWidth(int vec) {
+        int near = 1 << 16;
+        float[] t = new float[near + 16];
+        int c = Float.floatToRawIntBits(CUTOFF);
+        for (int i = 0; i < near; i++) {
+            t[i] = Float.intBitsToFloat(c - near / 2 + i); // both sides of the cutoff, every float
+        }
+        float[] special = {Float.NEGATIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0xFFC00001), -0.0f, 0.0f,
+            -Float.MIN_VALUE, -Float.MIN_NORMAL, -Float.MAX_VALUE, -1e-30f, -1e30f, CUTOFF, Math.nextUp(CUTOFF),
+            Math.nextDown(CUTOFF), -87.68f, -88.0f, -103.97f};
+        System.arraycopy(special, 0, t, near, special.length);
+        assertTrue(check(t, vec) <= 1.0);
+    }
+
+    /** Every variant with a polynomial exp, with that exp and with the built-in one, against the reference. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Variant.class, names = {"TILE", "VECTOR", "CHUNKS"})
+    void vectorVariantsMatchTheReferenceWithEitherExp(Variant v) {
+        SoftmaxOp[] ops = {SoftmaxOp.softmax(), SoftmaxOp.logSoftmax(),
+            SoftmaxOp.softmax().withTemperature(0.7).withMaskedRows(MaskedRows.ZERO)};
+        int cols = v == Variant.TILE ? 10 : 1003;
+        int rows = 67;
+        for (ElementType t : new ElementType[] {ElementType.FLOAT32, ElementType.BFLOAT16}) {
+            for (Inputs.Pattern pattern : Inputs.Pattern.values()) {
+                double[] x = FamilyCheck.rounded(Inputs.doubles(pattern, rows, cols, 5), t);
+                for (SoftmaxOp o : ops) {
+                    Plan planned = Planner.configure(v, rows, cols, t, cl.device, v == Variant.CHUNKS ? 3 : 0,
+                            Tunables.DEFAULTS);
+                    assertTrue(planned.polyExp(), "the planner's default for " + v + " " + t);
+                    for (boolean poly : new boolean[] {true, false}) {
+                        double[] y = run(planned.withPolyExp(poly), o, x, rows, cols, t);
+                        Comparison c = FamilyCheck.compareForward(x, y, new long[] {rows, cols}, -1, t, o, null);
+                        assertTrue(c.passed(), v + " poly=" + poly + " " + t + " " + pattern + " " + o + ": " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void float64AndTheGpuVariantsKeepTheBuiltinExp() {
+        for (Variant v : Variant.values()) {
+            for (ElementType t : ElementType.values()) {
+                boolean has = Planner.hasPolyExp(v, t);
+                assertEquals(v.isVector() && t != ElementType.FLOAT64, has, v + " " + t);
+                if (!has) {
+                    Plan p = new Plan(v, t, 16, 1, 1, 1, 1, 0);
+                    assertTrue(!p.polyExp() && !p.buildOptions().contains("EXP_POLY"), p.toString());
+                    try {
+                        p.withPolyExp(true);
+                        fail("a polynomial exp for " + v + " " + t);
+                    } catch (IllegalArgumentException e) {
+                        assertTrue(e.getMessage().contains(v.name()), e.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private double[] run(Plan plan, SoftmaxOp o, double[] x, long rows, long cols, ElementType t) {
+        Features f = new Features(o.isLog(), 1.0 / o.temperature(), false, o.maskedRows() == MaskedRows.ZERO);
+        long bytes = x.length * (long) t.bytes();
+        ByteBuffer in = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        for (double d : x) {
+            if (t == ElementType.FLOAT32) {
+                in.putFloat((float) d);
+            } else {
+                in.putShort((short) (Float.floatToRawIntBits((float) d) >>> 16));
+            }
+        }
+        ByteBuffer out = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        try (SoftmaxLauncher l = new SoftmaxLauncher(cl.context, cl.queue, cl.programs, cl.device, Long.MAX_VALUE);
+                ClBuffer xb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_WRITE, bytes);
+                ClBuffer yb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_WRITE, bytes)) {
+            xb.write(cl.queue, 0, bytes, Pointer.to(in.flip()));
+            List<ClEvent> events = l.enqueue(plan, f, xb, yb, rows, cols, null, 0, false);
+            events.forEach(ClEvent::close);
+            yb.read(cl.queue, 0, bytes, Pointer.to(out));
+        }
+        double[] y = new double[x.length];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = t == ElementType.FLOAT32 ? out.getFloat(i * 4)
+                    : Float.intBitsToFloat((out.getShort(i * 2) & 0xFFFF) << 16);
+        }
+        return y;
+    }
+}
