@@ -18,30 +18,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Supplier;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
-/** An iterator of output rows over a partition's input rows. */
-final class PartitionSoftmax implements Iterator<Row> {
+/**
+ * An iterator of output rows over a partition's input rows.
+ *
+ * @param <R> the row form (see {@link RowCodec})
+ */
+final class PartitionSoftmax<R> implements Iterator<R> {
     /** Most logits held by one window (16 MiB of float32, 32 MiB of float64, besides the rows). */
     static final long WINDOW_ELEMENTS = 1L << 22;
 
-    private final Iterator<Row> in;
+    private final Iterator<R> in;
     private final RowOp spec;
+    private final RowCodec<R> codec;
     private final SoftmaxOp op;
     private final Supplier<SoftmaxEngine> engines;
-    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private final ArrayDeque<R> ready = new ArrayDeque<>();
     private SoftmaxEngine engine;
 
-    /** One input row of the current window: its columns, logits, mask and result. */
+    /** One input row of the current window: what the codec keeps of it, its logits, mask and result. */
     private static final class Pending {
-        final Object[] columns;
+        final Object kept;
         final Object values;
         final byte[] mask;
         Object result;
 
-        Pending(Object[] columns, Object values, byte[] mask) {
-            this.columns = columns;
+        Pending(Object kept, Object values, byte[] mask) {
+            this.kept = kept;
             this.values = values;
             this.mask = mask;
             this.result = values;
@@ -51,11 +54,13 @@ final class PartitionSoftmax implements Iterator<Row> {
     /**
      * @param in the partition's rows
      * @param spec what to compute
+     * @param codec how to read and write the rows
      * @param engines gives the engine at the first device call (a partition of nulls opens none)
      */
-    PartitionSoftmax(Iterator<Row> in, RowOp spec, Supplier<SoftmaxEngine> engines) {
+    PartitionSoftmax(Iterator<R> in, RowOp spec, RowCodec<R> codec, Supplier<SoftmaxEngine> engines) {
         this.in = in;
         this.spec = spec;
+        this.codec = codec;
         this.op = spec.op();
         this.engines = engines;
     }
@@ -69,7 +74,7 @@ final class PartitionSoftmax implements Iterator<Row> {
     }
 
     @Override
-    public Row next() {
+    public R next() {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
@@ -81,10 +86,10 @@ final class PartitionSoftmax implements Iterator<Row> {
         Map<Integer, List<Pending>> groups = new LinkedHashMap<>();
         long elements = 0;
         while (in.hasNext()) {
-            Row row = in.next();
-            Object values = spec.kind().read(row.get(spec.input()));
-            byte[] mask = values == null || spec.mask() < 0 ? null : LogitsColumn.readMask(row.get(spec.mask()));
-            Pending p = new Pending(columns(row, values), values, mask);
+            R row = in.next();
+            Object values = codec.logits(row);
+            byte[] mask = values == null ? null : codec.mask(row);
+            Pending p = new Pending(codec.keep(row, values), values, mask);
             window.add(p);
             if (values == null) {
                 continue;
@@ -111,7 +116,7 @@ final class PartitionSoftmax implements Iterator<Row> {
             }
         }
         for (Pending p : window) {
-            ready.add(output(p));
+            ready.add(codec.output(p.kept, p.result));
         }
     }
 
@@ -157,28 +162,5 @@ final class PartitionSoftmax implements Iterator<Row> {
                 rows.get(r).result = java.util.Arrays.copyOfRange(x, r * n, (r + 1) * n);
             }
         }
-    }
-
-    /**
-     * The row's columns, with room for the result. The logits column holds the primitive array just
-     * read (never written to) instead of Spark's Seq of boxed numbers: the window then holds no boxed
-     * logits, and Spark's row encoder copies a primitive array in one block.
-     */
-    private Object[] columns(Row row, Object values) {
-        int width = row.length();
-        Object[] c = new Object[width + 1];
-        for (int i = 0; i < width; i++) {
-            c[i] = row.get(i);
-        }
-        if (values != null && spec.kind() != LogitsColumn.VECTOR) {
-            c[spec.input()] = values;
-        }
-        return c;
-    }
-
-    private Row output(Pending p) {
-        Object[] c = p.columns;
-        c[c.length - 1] = p.result == null ? null : spec.kind().write(p.result);
-        return RowFactory.create(c);
     }
 }

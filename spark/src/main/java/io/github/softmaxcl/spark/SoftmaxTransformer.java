@@ -7,7 +7,9 @@ package io.github.softmaxcl.spark;
 
 import io.github.softmaxcl.MaskedRows;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Locale;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
@@ -20,9 +22,11 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -264,7 +268,29 @@ public final class SoftmaxTransformer extends Transformer implements DefaultPara
         Dataset<Row> df = dataset.toDF();
         StructType out = transformSchema(df.schema());
         RowOp spec = resolve(df.schema());
-        MapPartitionsFunction<Row, Row> f = rows -> new PartitionSoftmax(rows, spec, ExecutorEngines::forCurrentTask);
+        if (spec.kind() != LogitsColumn.VECTOR && df instanceof org.apache.spark.sql.classic.Dataset<Row> classic) {
+            // Array columns go through Spark's internal rows: whole primitive blocks in and out, where
+            // Dataset.mapPartitions would box every element on the way in (most of a task's time,
+            // measured; see BENCHMARKS.md). The result is a new DataFrame over that RDD.
+            CatalystRows codec = new CatalystRows(spec);
+            FlatMapFunction<Iterator<InternalRow>, InternalRow> f =
+                    rows -> new PartitionSoftmax<>(rows, spec, codec, ExecutorEngines::forCurrentTask);
+            RDD<InternalRow> result = classic.queryExecution().toRdd().toJavaRDD().mapPartitions(f).rdd();
+            return classic.sparkSession().internalCreateDataFrame(result, out, false);
+        }
+        return transformRows(df);
+    }
+
+    /**
+     * The transform over external Rows, for Vector columns and for sessions other than Spark's
+     * classic one (Spark Connect); the tests run array columns through it too.
+     */
+    Dataset<Row> transformRows(Dataset<Row> df) {
+        StructType out = transformSchema(df.schema());
+        RowOp spec = resolve(df.schema());
+        ExternalRows codec = new ExternalRows(spec);
+        MapPartitionsFunction<Row, Row> f = rows -> new PartitionSoftmax<>(rows, spec, codec,
+                ExecutorEngines::forCurrentTask);
         return df.mapPartitions(f, Encoders.row(out));
     }
 

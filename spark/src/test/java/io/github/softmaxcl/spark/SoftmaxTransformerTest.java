@@ -62,6 +62,23 @@ class SoftmaxTransformerTest {
     }
 
     @Test
+    void internalAndExternalRowsGiveTheSameBits() {
+        // Array columns run over Spark's internal rows; the external-Row path (Vectors, Spark Connect)
+        // must give the same bits for them, nulls, masks and other columns included.
+        for (String type : List.of("array<float>", "array<double>")) {
+            Dataset<Row> df = ExampleData.generate(spark, 5_000, 2, 17)
+                    .withColumn("logits", functions.col("logits").cast(type));
+            SoftmaxTransformer t = new SoftmaxTransformer().setMaskCol("keep").setTemperature(0.9);
+            Dataset<Row> internal = t.transform(df);
+            Dataset<Row> external = t.transformRows(df);
+            assertEquals(internal.schema(), external.schema());
+            assertEquals(5_000, internal.count());
+            assertEquals(0, internal.exceptAll(external).count(), type);
+            assertTrue(SoftmaxVerification.check(t, external, Integer.MAX_VALUE, 1).passed(), type);
+        }
+    }
+
+    @Test
     void doubleColumnsWithLogTemperatureAndZeroPolicyMatchTheReference() {
         Dataset<Row> df = ExampleData.generate(spark, 20_000, 2, 13)
                 .withColumn("logits", functions.col("logits").cast("array<double>"));
