@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the self-contained bundle that bench/gpu-run.sh needs on a GPU machine that has an NVIDIA
-# driver and nothing else (no Java, no network, maybe no OpenCL ICD loader). Run it HERE, on the
-# development machine (Debian/Ubuntu with JDK 17, Maven and apt-get). It writes, under .device/
-# at the repository root (git-ignored, never committed):
+# Builds the self-contained bundle that bench/gpu-run.sh needs on any NVIDIA machine, even one with
+# the driver and nothing else (no Java, no network, maybe no OpenCL ICD loader). Run it on this
+# machine (Debian/Ubuntu with JDK 17, Maven and apt-get). It writes, under .device/ at the
+# repository root (git-ignored, never committed):
 #   .device/jre/              a jlink'd Java 17 runtime with only the modules the CLI jar uses
 #   .device/softmax-cl.jar    the shaded CLI jar (cli/target/softmax-cl.jar, rebuilt if stale)
 #   .device/lib/libOpenCL.so.1  the ocl-icd loader, extracted from Debian's ocl-icd-libopencl1 .deb
@@ -10,8 +10,8 @@
 #                             if the GPU machine lacks them
 #   .device/MANIFEST.txt      what went in, with versions and checksums
 # Every file is a plain file (no symlinks), so the bundle survives any copy. The bundle is kept
-# small so it is quick to copy to the GPU machine; the script prints its size and fails above
-# 60 MiB. The jlink'd JRE and the loader need glibc >= 2.34 on the GPU machine (Debian 12 build).
+# small so it is quick to copy to the NVIDIA machine; the script prints its size and fails above
+# 60 MiB. The jlink'd JRE and the loader need glibc >= 2.34 on the NVIDIA machine (Debian 12 build).
 # Usage: bench/gpu-bundle.sh            (env: JDK=/path/to/jdk17, MODULES=comma,list, NO_SMOKE=1)
 set -euo pipefail
 
@@ -99,10 +99,10 @@ done
 # 6. Manifest.
 {
   echo "softmax-cl GPU bundle, made $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n)"
-  echo "git: $(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- src kernels pom.xml || echo ' (+ uncommitted source changes)')"
+  echo "git: $(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- library cli kernels pom.xml || echo ' (+ uncommitted source changes)')"
   echo "jre: $("$dev/jre/bin/java" -version 2>&1 | head -1), modules: $modules"
   echo "loader: $(basename "$deb")"
-  echo "host glibc: $(getconf GNU_LIBC_VERSION); the bundle needs glibc >= 2.34 on the GPU machine"
+  echo "host glibc: $(getconf GNU_LIBC_VERSION); the bundle needs glibc >= 2.34 on the NVIDIA machine"
   echo "sha256:"
   (cd "$dev" && sha256sum softmax-cl.jar lib/libOpenCL.so.1 lib/fallback/* | sed 's/^/  /')
 } > "$dev/MANIFEST.txt"
@@ -119,4 +119,4 @@ mib() { du -sb "$@" | awk '{s += $1} END {printf "%.1f", s / 1048576}'; }
 total="$(mib "$dev")"
 echo "bundle $dev: ${total} MiB in all (jre $(mib "$dev/jre") MiB, jar $(mib "$dev/softmax-cl.jar") MiB, lib $(mib "$dev/lib") MiB)"
 awk -v t="$total" -v m="$max_mib" 'BEGIN {exit !(t > m)}' && { echo "bundle is over ${max_mib} MiB" >&2; exit 1; }
-echo "next: copy .device/ into the repository root on the NVIDIA machine and run 'bash bench/gpu-run.sh' there"
+echo "next: copy .device/ into the repository root of a checkout on any NVIDIA machine and run 'bash bench/gpu-run.sh' there"

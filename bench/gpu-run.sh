@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Runs softmax-cl's `verify` and `bench --json` on a machine that has an NVIDIA GPU and its driver
-# and nothing else: no Java, no network, maybe no OpenCL ICD loader and no ICD registration. It uses
-# only what bench/gpu-bundle.sh put in .device/ (a jlink'd JRE, the shaded jar, the ocl-icd
-# libOpenCL.so.1): never a system `java`. Run it from anywhere; it works in the repository root.
+# Runs softmax-cl's `verify` and `bench --json` on any NVIDIA machine: one with the GPU and its
+# driver and nothing else (no Java, no network, maybe no OpenCL ICD loader and no ICD registration)
+# will do. It uses only what bench/gpu-bundle.sh put in .device/ (a jlink'd JRE, the shaded jar, the
+# ocl-icd libOpenCL.so.1): never a system `java`. Run it from anywhere; it works in the repository root.
 #
-# Usage: run `bench/gpu-bundle.sh` on a development machine, copy `.device/` into the repository
-# root of a checkout on the NVIDIA machine, then on that machine:
+# Usage: run `bench/gpu-bundle.sh` on this machine, copy `.device/` into the repository root of a
+# checkout on the NVIDIA machine, then there:
 #   bash bench/gpu-run.sh
 #
-# What it does, each step under `timeout`, all of it within SOFTMAX_GPU_BUDGET_S (default 510 s, so
-# it ends before 9 minutes even if every step hangs):
+# What it does, each step under `timeout`, all of it within SOFTMAX_GPU_BUDGET_S (default 510 s: a
+# run ends on time even if every step hangs):
 #   1. checks the bundle, prints the host, glibc, `nvidia-smi` (if present) and the bundled `java -version`;
 #   2. finds libnvidia-opencl.so.1 (ldconfig cache, LD_LIBRARY_PATH, the usual driver directories,
 #      then a bounded `find`) and, if /etc/OpenCL/vendors/nvidia.icd is absent, writes it with the

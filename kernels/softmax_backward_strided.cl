@@ -16,7 +16,7 @@ __kernel void softmax_backward_strided(__global const store_t *y, __global const
         return;
     }
     const ulong o = g / lanes;
-    const ulong i0 = (g % lanes) * VEC;
+    const ulong i0 = (g - o * lanes) * VEC; /* not g % lanes: see REMAINDER in softmax_common.clh */
     const ulong base = o * k_len * inner + i0;
     if (i0 + VEC > inner) {
         for (ulong l = 0; l < inner - i0; l++) {

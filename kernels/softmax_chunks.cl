@@ -19,8 +19,9 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
     if (gid >= rows * split) {
         return;
     }
-    const ulong r = row0 + gid / split;
-    const ulong g = gid % split;
+    const ulong lr = gid / split;
+    const ulong r = row0 + lr;
+    const ulong g = gid - lr * split; /* not gid % split: see REMAINDER in softmax_common.clh */
     const ulong begin = min(g * chunk, cols);
     const ulong n = min(begin + chunk, cols) - begin;
     __global const store_t *xb = x + r * cols + begin;
@@ -63,7 +64,7 @@ __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t 
     }
     const ulong lr = gid / split;
     const ulong r = row0 + lr;
-    const ulong g = gid % split;
+    const ulong g = gid - lr * split;
     real m;
     real s;
     fold_pairs(part + 2 * lr * split, split, &m, &s);

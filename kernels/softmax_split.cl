@@ -1,8 +1,9 @@
 /*
  * softmax_split.cl - variant SPLIT (GPUs, long rows, few rows): `split` work-groups per row each
  * compute a running (max, sum) over their chunk of the row (the online normaliser of Milakov and
- * Gimelshein, 2018) into `part`; the finish kernel folds a row's pairs and normalises. DRAM sees two
- * reads and one write. Both kernels take rows [row0, row0 + rows) of the buffers, so the host can
+ * Gimelshein, 2018) into `part`; in the finish kernel each group folds its row's pairs once and
+ * normalises its chunk. DRAM sees two reads and one write, plus 2 * split * (split + 1) values of
+ * pairs per row. Both kernels take rows [row0, row0 + rows) of the buffers, so the host can
  * bound `part` (2 * split values per row) by running a batch in windows of rows.
  *
  *   WG      work-group size, a power of two (softmax_workgroup.clh)
@@ -23,8 +24,9 @@ void softmax_split_partial(__global const store_t *restrict x, __global real *re
     __local real scratch_m[WG];
     __local real scratch_s[WG];
     const ulong gid = get_group_id(0);
-    const ulong r = row0 + gid / split;
-    const ulong g = gid % split;
+    const ulong lr = gid / split;
+    const ulong r = row0 + lr;
+    const ulong g = gid - lr * split; /* not gid % split: see REMAINDER in softmax_common.clh */
     const uint lid = get_local_id(0);
     __global const store_t *xr = x + r * cols;
     __global const uchar *mr = MASK_ROW(r);
@@ -63,17 +65,26 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void softmax_split_finish(__global const store_t *x, __global store_t *y, __global const real *restrict part,
                           const ulong row0, const ulong rows, const ulong cols, const ulong chunk, const uint split,
                           __global const uchar *mask, const ulong mask_stride, const real scale) {
+    __local real scratch_m[WG];
+    __local real scratch_s[WG];
     const ulong gid = get_group_id(0);
     const ulong lr = gid / split;
     const ulong r = row0 + lr;
-    const ulong g = gid % split;
+    const ulong g = gid - lr * split;
     const uint lid = get_local_id(0);
 
-    /* Every work-item folds the row's SPLIT pairs in the same order: cheap (SPLIT is small next
-     * to the chunk) and identical in every group, so all chunks of a row share one (max, sum). */
-    real m;
-    real s;
-    fold_pairs(part + 2 * lr * split, split, &m, &s);
+    /* The group reads the row's pairs once between its work-items (pair j goes to work-item j % WG,
+     * in index order) and merges them in the tree of group_merge: the same order in every group of
+     * the row, so all chunks of a row share one (max, sum) to the bit. */
+    __global const real *pr = part + 2 * lr * split;
+    real m = REAL_LOWEST;
+    real s = 0;
+    for (uint j = lid; j < split; j += WG) {
+        merge_pair(&m, &s, pr[2 * j], pr[2 * j + 1]);
+    }
+    group_merge(m, s, scratch_m, scratch_s);
+    m = scratch_m[0];
+    s = scratch_s[0];
     const real inv = norm_inv(s);
     const real lg = norm_log(s);
 

@@ -1,117 +1,115 @@
 /*
  * softmax_strided.cl - softmax over any axis but the last, for GPUs: the array is seen as (outer, K,
- * inner) and softmax runs over K, whose elements are inner apart, read in place (no transpose).
- * Work-item g takes one outer slice and a strip of STRIP x VEC adjacent inner positions, one softmax
- * per vector lane: each row contributes STRIP contiguous vectors, and adjacent work-items read adjacent
- * memory. Rows are processed in tiles (at most MAX_TILES per strip) so that exp runs once per element:
- * per tile a max pass and an exp-and-sum pass that hits cache, then one rescaling pass with one factor
- * per tile; DRAM sees two reads and two writes, and a power-of-two row length (every row of a strip in
- * the same cache sets) costs no extra exp. A mask, if any, has the array's full shape (mask_stride is
- * not read). CPUs use softmax_sweep.cl instead.
+ * inner) and softmax runs over K, whose elements are inner apart, read in place (no transpose). A
+ * column is one (outer, inner) position, numbered o * inner + i; a work-group takes TX consecutive
+ * columns, so adjacent work-items read adjacent addresses (coalesced when inner is not tiny), and
+ * splits each column's K rows into TY parts of ceil(K / TY) rows, one per work-item. A work-item runs
+ * the online (max, sum) over its part in blocks of BLOCK rows held in registers (one exp per element,
+ * one rescale per block that raises the max); the column's TY pairs merge in local memory in a fixed
+ * tree; then each work-item writes its part. DRAM sees two reads and one write, and one read and one
+ * write when a part is a single block (K <= TY * BLOCK): the block is still in registers. Private
+ * memory per work-item is BLOCK values, whatever K and inner are. A mask, if any, has the array's full
+ * shape (mask_stride is not read). CPUs use softmax_sweep.cl instead.
  *
- *   VEC     vector width (softmax_storage.clh)
- *   STRIP   vectors per work-item (default 8)
+ * Results depend on K, TY and the column's own values only: never on the column's position, the
+ * number of outer slices or the work-group size.
+ *
+ *   WG     work-group size (default 64)
+ *   TY     work-items per column, a power of two dividing WG (default 1)
  */
 #include "softmax_common.clh"
 
-#ifndef STRIP
-#define STRIP 8
+#ifndef WG
+#define WG 64
 #endif
-/* At most this many row tiles per column strip: their maxima are kept in private memory. */
-#define MAX_TILES 32
+#ifndef TY
+#define TY 1
+#endif
+#if (TY & (TY - 1)) != 0 || WG % TY != 0
+#error "TY must be a power of two dividing WG"
+#endif
+#define TX (WG / TY)
+/* Rows per block, held in private memory between the block's max and its exponentials. */
+#define BLOCK 16
 
-__kernel void softmax_strided(__global const store_t *x, __global store_t *y, const ulong outer, const ulong k_len,
-                              const ulong inner, __global const uchar *mask, const ulong mask_stride,
-                              const real scale) {
-    const ulong per = (ulong)VEC * STRIP;
-    const ulong strips = (inner + per - 1) / per;
-    const ulong g = get_global_id(0);
-    if (g >= outer * strips) {
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void softmax_strided(__global const store_t *x, __global store_t *y, const ulong outer, const ulong k_len,
+                     const ulong inner, __global const uchar *mask, const ulong mask_stride, const real scale) {
+    __local real pair_m[WG];
+    __local real pair_s[WG];
+    const uint lid = get_local_id(0);
+    const uint ty = lid / TX;
+    const uint tx = lid - ty * TX; /* not lid % TX: see REMAINDER in softmax_common.clh */
+    const ulong col = get_group_id(0) * (ulong)TX + tx;
+    /* Work-items past the last column take part in the barriers only. */
+    const bool valid = col < outer * inner;
+    const ulong o = col / inner;
+    const ulong base = o * k_len * inner + (col - o * inner);
+    __global const store_t *xc = x + base;
+    __global store_t *yc = y + base;
+    __global const uchar *mc = MASK_BASE(base);
+    const ulong part = (k_len + TY - 1) / TY;
+    const ulong k0 = min(k_len, ty * part);
+    const ulong k1 = min(k_len, k0 + part);
+
+    real v[BLOCK];
+    real m = REAL_LOWEST;
+    real s = 0;
+    if (valid) {
+        for (ulong kb = k0; kb < k1; kb += BLOCK) {
+            real bm = REAL_LOWEST;
+            for (uint j = 0; j < BLOCK; j++) {
+                const ulong k = kb + j;
+                v[j] = k < k1 ? XIN1(xc, mc, k * inner) : (real)(-INFINITY);
+                bm = fmax(bm, v[j]);
+            }
+            if (bm > m) {
+                s *= exp(m - bm);
+                m = bm;
+            }
+            real bs = 0;
+            for (uint j = 0; j < BLOCK; j++) {
+                bs += exp(v[j] - m);
+            }
+            s += bs;
+        }
+    }
+
+    /* The column's parts merge in a tree over ty: part ty with part ty + step, the same order for
+     * every column. */
+    pair_m[lid] = m;
+    pair_s[lid] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint step = TY / 2; step > 0; step >>= 1) {
+        if (ty < step) {
+            real mm = pair_m[lid];
+            real ss = pair_s[lid];
+            merge_pair(&mm, &ss, pair_m[lid + step * TX], pair_s[lid + step * TX]);
+            pair_m[lid] = mm;
+            pair_s[lid] = ss;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (!valid) {
         return;
     }
-    const ulong o = g / strips;
-    const ulong i0 = (g % strips) * per;
-    const ulong slab = o * k_len * inner;
-    const uint full = (uint)min((ulong)STRIP, (inner - i0) / VEC);
-    __global const uchar *mslab = MASK_BASE(slab);
-    /* Lanes past the last full vector: one scalar column each, in blocks of 32 rows. */
-    for (ulong l = i0 + (ulong)full * VEC; l < min(i0 + per, inner); l++) {
-        scalar_row(x + slab + l, y + slab + l, MASK_AT(mslab, l), k_len, inner, 31, scale);
-    }
-    if (full == 0) {
-        return;
-    }
-    __global const store_t *xc = x + slab + i0;
-    __global store_t *yc = y + slab + i0;
-    __global const uchar *mc = MASK_AT(mslab, i0);
+    m = pair_m[tx];
+    s = pair_s[tx];
+    const real inv = norm_inv(s);
+    const real lg = norm_log(s);
 
-    /* Rows in tiles: each tile is read for its max and again, from cache, for exp(x - tile max)
-     * and its sum; the running (max, sum) is rescaled once per tile, not per element. */
-    const ulong tile = max((ulong)8, (k_len + MAX_TILES - 1) / MAX_TILES);
-    realv tmax[MAX_TILES][STRIP];
-    realv m[STRIP];
-    realv s[STRIP];
-    for (uint v = 0; v < STRIP; v++) {
-        m[v] = (realv)(REAL_LOWEST);
-        s[v] = 0;
-    }
-    uint t = 0;
-    for (ulong kb = 0; kb < k_len; kb += tile, t++) {
-        const ulong kend = min(k_len, kb + tile);
-        realv bm[STRIP];
-        realv bs[STRIP];
-        for (uint v = 0; v < STRIP; v++) {
-            bm[v] = (realv)(REAL_LOWEST);
-            bs[v] = 0;
-        }
-        for (ulong k = kb; k < kend; k++) {
-            for (uint v = 0; v < full; v++) {
-                bm[v] = fmax(bm[v], XINV(v, xc + k * inner, MASK_AT(mc, k * inner)));
+    if (k1 - k0 <= BLOCK) {
+        /* The part was one block: v still holds it (entries past k1 are never read). */
+        for (uint j = 0; j < BLOCK; j++) {
+            const ulong k = k0 + j;
+            if (k < k1) {
+                ST1(yc, k * inner, RESULT(v[j], m, exp(v[j] - m), inv, lg));
             }
         }
-        for (ulong k = kb; k < kend; k++) {
-            for (uint v = 0; v < full; v++) {
-                const realv e = exp(XINV(v, xc + k * inner, MASK_AT(mc, k * inner)) - bm[v]);
-#ifdef KEEP_EXP
-                STV(e, v, yc + k * inner);
-#endif
-                bs[v] += e;
-            }
+    } else {
+        for (ulong k = k0; k < k1; k++) {
+            const real t = XIN1(xc, mc, k * inner);
+            ST1(yc, k * inner, RESULT(t, m, exp(t - m), inv, lg));
         }
-        for (uint v = 0; v < full; v++) {
-            const realv mm = fmax(m[v], bm[v]);
-            s[v] = s[v] * exp(m[v] - mm) + bs[v] * exp(bm[v] - mm);
-            m[v] = mm;
-            tmax[t][v] = bm[v];
-        }
-    }
-    realv inv[STRIP];
-    realv lg[STRIP];
-    for (uint v = 0; v < full; v++) {
-        inv[v] = norm_inv_v(s[v]);
-        lg[v] = norm_log_v(s[v]);
-    }
-    t = 0;
-    for (ulong kb = 0; kb < k_len; kb += tile, t++) {
-        const ulong kend = min(k_len, kb + tile);
-#ifdef KEEP_EXP
-        /* y holds exp(x - tile max): one factor per tile and lane turns it into the result. */
-        realv f[STRIP];
-        for (uint v = 0; v < full; v++) {
-            f[v] = exp(tmax[t][v] - m[v]) * inv[v];
-        }
-        for (ulong k = kb; k < kend; k++) {
-            for (uint v = 0; v < full; v++) {
-                STV(LDV(v, yc + k * inner) * f[v], v, yc + k * inner);
-            }
-        }
-#else
-        for (ulong k = kb; k < kend; k++) {
-            for (uint v = 0; v < full; v++) {
-                const realv tv = XINV(v, xc + k * inner, MASK_AT(mc, k * inner));
-                STV(RESULT(tv, m[v], exp(tv - m[v]), inv[v], lg[v]), v, yc + k * inner);
-            }
-        }
-#endif
     }
 }

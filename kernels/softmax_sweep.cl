@@ -36,10 +36,11 @@ __kernel void softmax_sweep_partial(__global const store_t *x, __global real *pa
     if (gid >= on * chunks) {
         return;
     }
-    const ulong o = o0 + gid / chunks;
+    const ulong so = gid / chunks;
+    const ulong o = o0 + so;
     ulong k0;
     ulong k1;
-    sweep_rows(gid % chunks, chunks, k_len, &k0, &k1);
+    sweep_rows(gid - so * chunks, chunks, k_len, &k0, &k1); /* not gid % chunks: see REMAINDER */
     __global const store_t *xs = x + o * k_len * inner + c0;
     __global const uchar *ms = MASK_BASE(o * k_len * inner + c0);
     __global real *pm = part + gid * 2 * cn;
@@ -88,7 +89,7 @@ __kernel void softmax_sweep_combine(__global const real *part, __global real *st
         return;
     }
     const ulong o = gid / cn;
-    const ulong i = gid % cn;
+    const ulong i = gid - o * cn; /* not gid % cn: see REMAINDER in softmax_common.clh */
     real m = REAL_LOWEST;
     real s = 0;
     for (uint c = 0; c < chunks; c++) {
@@ -110,14 +111,15 @@ __kernel void softmax_sweep_finish(__global const store_t *x, __global store_t *
     if (gid >= on * chunks) {
         return;
     }
-    const ulong o = o0 + gid / chunks;
+    const ulong so = gid / chunks;
+    const ulong o = o0 + so;
     ulong k0;
     ulong k1;
-    sweep_rows(gid % chunks, chunks, k_len, &k0, &k1);
+    sweep_rows(gid - so * chunks, chunks, k_len, &k0, &k1); /* not gid % chunks: see REMAINDER */
     __global const store_t *xs = x + o * k_len * inner + c0;
     __global store_t *ys = y + o * k_len * inner + c0;
     __global const uchar *ms = MASK_BASE(o * k_len * inner + c0);
-    __global const real *sm = stats + (gid / chunks) * 3 * cn;
+    __global const real *sm = stats + so * 3 * cn;
     __global const real *si = sm + cn;
     __global const real *sl = si + cn;
     const ulong nv = cn / VEC;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what softmax-cl needs on Debian/Ubuntu, skipping whatever is already there:
 #   - a JDK >= 17 and Maven (to build; skipped with --runtime-only),
+#   - the Oclgrind GPU simulator (oclgrind), which the tests' simulator checks run the kernels on
+#     (skipped with --runtime-only; it registers no OpenCL driver, the tests point to it themselves),
 #   - the OpenCL ICD loader (ocl-icd-libopencl1),
 #   - PoCL (pocl-opencl-icd), an OpenCL driver for the CPU, unless an OpenCL driver is already
 #     registered or --no-pocl is given (GPU images, where the vendor driver is the platform).
@@ -14,7 +16,7 @@ for arg in "$@"; do
   case "$arg" in
     --runtime-only) runtime_only=1 ;;
     --no-pocl) pocl=0 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -32,11 +34,13 @@ java_ok() {
 }
 have_loader() { ldconfig -p 2>/dev/null | grep -q 'libOpenCL\.so\.1'; }
 have_driver() { ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; }
+have_oclgrind() { [ -f /usr/lib/oclgrind/liboclgrind-rt-icd.so ]; }
 
 packages=()
 if [ "$runtime_only" -eq 0 ]; then
   java_ok || packages+=(JDK)
   command -v mvn >/dev/null 2>&1 || packages+=(maven)
+  have_oclgrind || packages+=(oclgrind)
 fi
 have_loader || packages+=(ocl-icd-libopencl1)
 if [ "$pocl" -eq 1 ] && ! have_driver; then packages+=(pocl-opencl-icd); fi

@@ -10,6 +10,8 @@ import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.exec.DeviceData;
 import io.github.softmaxcl.exec.EngineConfig;
 import io.github.softmaxcl.exec.EngineCore;
+import io.github.softmaxcl.exec.GroupConfig;
+import io.github.softmaxcl.exec.GroupCore;
 import io.github.softmaxcl.exec.HostData;
 import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.exec.Leaks;
@@ -60,6 +62,16 @@ public final class SoftmaxEngine implements AutoCloseable {
             @Override
             public OpSpec spec(SoftmaxOp op) {
                 return op.spec();
+            }
+
+            @Override
+            public SoftmaxGroup openGroup(GroupConfig c) {
+                return SoftmaxGroup.open(c);
+            }
+
+            @Override
+            public GroupCore core(SoftmaxGroup g) {
+                return g.core();
             }
         });
     }

@@ -113,7 +113,7 @@ class FamilyTest {
         return switch (v) {
             case ROWS -> cols <= Planner.MAX_ROWS_VARIANT;
             case TILE -> cols <= Planner.MAX_TILE_COLS;
-            case REGISTERS -> cols <= 256 * Planner.MAX_ITEMS;
+            case REGISTERS -> cols <= Planner.MAX_REGISTERS_WG * Planner.MAX_ITEMS; // PoCL and Oclgrind allow 1024
             default -> true;
         };
     }

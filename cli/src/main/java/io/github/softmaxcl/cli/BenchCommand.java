@@ -57,7 +57,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", description = "float32 or float64 (default: ${DEFAULT-VALUE}).")
     String dtype = "float32";
 
-    @Option(names = {"-d", "--device"}, paramLabel = "SPEC", description = "Device: gpu, cpu, accelerator, P:D or part of a name.")
+    @Option(names = {"-d", "--device"}, paramLabel = "SPEC|LIST",
+            description = {"Device: gpu, cpu, accelerator, P:D or part of a name; or 'all' or a list (0:0,0:1)",
+                "to measure a device group (calibrated afresh) against each of its devices alone."})
     String device;
 
     @Option(names = "--variant", description = "Force a kernel variant: ${COMPLETION-CANDIDATES}.")
@@ -104,6 +106,16 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--exp must be planner, builtin or poly, got '" + exp + "'");
         };
         List<Shape> parsed = shapes.stream().map(Shape::parse).toList();
+        String effective = device != null ? device : io.github.softmaxcl.device.Devices.configuredSpec().orElse(null);
+        if (io.github.softmaxcl.device.Devices.isList(effective)) {
+            if (family || compare != null) {
+                throw new IllegalArgumentException((family ? "--family" : "--compare") + " measures one device;"
+                        + " with a device list, bench measures the group against each device alone");
+            }
+            return GroupBench.run(spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    io.github.softmaxcl.exec.EngineConfig.DEFAULT.withVariant(variant), effective, parsed, precision,
+                    runs, json);
+        }
         Map<String, JsonNode> baseline = compare == null ? Map.of() : readBaseline(compare);
         PrintWriter out = spec.commandLine().getOut();
         List<BenchResult> results = new ArrayList<>();

@@ -52,11 +52,12 @@ final class DevicesCommand implements Callable<Integer> {
     /**
      * The device the default selection picks (honouring SOFTMAX_CL_DEVICE), or null with a warning
      * when the configured spec matches nothing: listing devices is how a user finds the right spec.
+     * Null, too, when every device is a simulator (none is a default; the table still lists them).
      */
     static DeviceInfo defaultDevice(List<DeviceInfo> all, PrintWriter err) {
         Optional<String> configured = Devices.configuredSpec();
         if (configured.isEmpty()) {
-            return Devices.defaultDevice(all);
+            return all.stream().allMatch(DeviceInfo::simulator) ? null : Devices.defaultDevice(all);
         }
         try {
             return Devices.match(all, configured.get());
@@ -108,7 +109,8 @@ final class DevicesCommand implements Callable<Integer> {
                     d.computeUnits(), d.clockMhz(), bytes(d.globalMemBytes()), bytes(d.localMemBytes()),
                     bytes(d.maxAllocBytes()), d.fp64() ? "yes" : "no", d.openclCVersion());
         }
-        out.println(def == null ? "no default device: " + Devices.ENV + " matches nothing"
+        out.println(def == null ? "no default device: " + (Devices.configuredSpec().isPresent() ? Devices.ENV
+                + " matches nothing" : "every device is a simulator; name one (--device oclgrind)")
                 : "* default device" + Devices.configuredSpec().map(s -> " (" + Devices.ENV + "=" + s + ")").orElse(""));
     }
 

@@ -1,27 +1,32 @@
 /*
  * The computation `run` applies to each chunk streamed from a .npy file: one softmax-family op on
  * the chunk's direct buffers (zero-copy where the device shares host memory), with the chunk's part
- * of the mask. Every op, axis and element type takes this one path.
+ * of the mask, on one engine or a device group. Every op, axis and element type takes this one path.
  */
 package io.github.softmaxcl.cli;
 
 import io.github.softmaxcl.ElementType;
 import io.github.softmaxcl.HostTensor;
-import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.SoftmaxOp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** Computes chunks of whole outer slices (or rows) with one op. */
 final class FamilyChunks implements StreamingSoftmax.ChunkCompute {
-    private final SoftmaxEngine engine;
+    /** An engine's or a device group's forward. */
+    @FunctionalInterface
+    interface Forward {
+        void forward(HostTensor x, HostTensor y, SoftmaxOp op);
+    }
+
+    private final Forward engine;
     private final ElementType type;
     private final long k;
     private final long inner;
     private final SoftmaxOp op;
     private final MaskSource mask;
 
-    FamilyChunks(SoftmaxEngine engine, ElementType type, long k, long inner, SoftmaxOp op, MaskSource mask) {
+    FamilyChunks(Forward engine, ElementType type, long k, long inner, SoftmaxOp op, MaskSource mask) {
         this.engine = engine;
         this.type = type;
         this.k = k;

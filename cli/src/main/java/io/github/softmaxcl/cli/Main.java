@@ -36,7 +36,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {DevicesCommand.class, EvalCommand.class, RunCommand.class, VerifyCommand.class,
             DemoCommand.class, GenerateCommand.class, BenchCommand.class, TuneCommand.class},
         footer = {"", "Exit codes: 0 success, 1 verification or runtime failure, 2 usage error.",
-            "Device selection: --device gpu|cpu|accelerator|P:D|NAME, or the SOFTMAX_CL_DEVICE environment variable."})
+            "Device selection: --device gpu|cpu|accelerator|P:D|NAME, or the SOFTMAX_CL_DEVICE environment variable;",
+            "run and bench also take 'all' or a list (0:0,0:1) to split rows over several devices."})
 public final class Main implements Callable<Integer> {
     /** Exit code of a verification or runtime failure. */
     public static final int FAILURE = 1;
@@ -190,8 +191,9 @@ public final class Main implements Callable<Integer> {
         } else if (ex instanceof AccessDeniedException e) {
             code = FAILURE;
             message = "permission denied: " + e.getFile();
-        } else if (ex instanceof ClBuildException && !verbose) {
-            // The compiler's log runs to many lines; the error itself stays one.
+        } else if ((ex instanceof ClBuildException || ex.getCause() instanceof ClBuildException) && !verbose) {
+            // The compiler's log runs to many lines; the error itself stays one. (A device group
+            // wraps its device's build failure in one naming the device.)
             code = FAILURE;
             message = ex.getMessage().lines().findFirst().orElse("").replaceAll(":$", "")
                     + " (run with -v for the compiler's log)";

@@ -5,13 +5,12 @@
  * buffers (see StreamingSoftmax), so a file larger than memory runs with a small heap. Every
  * check on OUT.npy is made before any work, and the output goes to a temporary file beside it (an
  * OutputFile) that is renamed into place only after the last row is written: a failure, SIGTERM or
- * Ctrl-C never leaves a partial OUT.npy or a temporary file, and IN.npy is only ever read.
+ * Ctrl-C never leaves a partial OUT.npy or a temporary file, and IN.npy is only ever read. With
+ * `--device all` or a list, each chunk is split over the devices (a Target holding a device group).
  */
 package io.github.softmaxcl.cli;
 
 import io.github.softmaxcl.ElementType;
-import io.github.softmaxcl.SoftmaxEngine;
-import io.github.softmaxcl.exec.Internals;
 import io.github.softmaxcl.npy.NpyHeader;
 import io.github.softmaxcl.npy.NpyReader;
 import io.github.softmaxcl.npy.NpyWriter;
@@ -71,7 +70,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Output file; replaced atomically, must not be the input.")
     Path output;
 
-    @Option(names = {"-d", "--device"}, paramLabel = "SPEC", description = "Device: gpu, cpu, accelerator, P:D or part of a name.")
+    @Option(names = {"-d", "--device"}, paramLabel = "SPEC|LIST",
+            description = {"Device: gpu, cpu, accelerator, P:D or part of a name; or 'all' or a list",
+                "(0:0,0:1) to split the rows over several devices in proportion to their speed."})
     String device;
 
     @Option(names = "--chunk-rows", paramLabel = "N",
@@ -141,16 +142,17 @@ final class RunCommand implements Callable<Integer> {
             try (NpyWriter writer = NpyWriter.create(outputFile, h.dtype(), h.shape());
                     MaskSource mask = MaskSource.open(maskFile, shape, a, spec)) {
                 if (h.elementCount() > 0) {
-                    try (SoftmaxEngine engine = Internals.open(main.engines.withSpec(device))) {
-                        where = " on " + engine.device().id() + " " + engine.device().name();
+                    try (Target target = Target.open(main.engines, device)) {
+                        where = " on " + target.describe();
                         ElementType type = h.dtype().elementType();
-                        long per = chunkRows(engine, units, unitElems, itemBytes, type, inner == 1);
+                        long per = chunkRows(target, units, unitElems, itemBytes, type, inner == 1);
                         LOG.debug("{} units of {} elements {}, {} per chunk", units, unitElems, h.dtype(), per);
                         Progress progress = new Progress(err, !quiet && System.console() != null, units,
                                 unitElems * itemBytes);
                         StreamingSoftmax.ChunkSource source = main.sourceFilter.apply(reader::readElements);
                         StreamingSoftmax.ChunkSink sink = main.sinkFilter.apply(writer::write);
-                        StreamingSoftmax.ChunkCompute chunks = new FamilyChunks(engine, type, k, inner, op, mask);
+                        StreamingSoftmax.ChunkCompute chunks = new FamilyChunks(target::forward, type, k, inner, op,
+                                mask);
                         long[] done = {0};
                         try {
                             StreamingSoftmax.run(source, sink, unitElems, itemBytes, units, per, chunks, n -> {
@@ -200,16 +202,15 @@ final class RunCommand implements Callable<Integer> {
      * engine's largest buffer or a Java buffer's 2 GiB allows. One row is the minimum: a row that
      * alone exceeds the limit cannot run, and the message says what the limit is.
      */
-    private long chunkRows(SoftmaxEngine engine, long rows, long cols, int itemBytes, ElementType precision,
+    private long chunkRows(Target target, long rows, long cols, int itemBytes, ElementType precision,
             boolean lastAxis) {
         long rowBytes = Math.multiplyExact(cols, (long) itemBytes);
-        io.github.softmaxcl.exec.EngineCore core = io.github.softmaxcl.exec.Internals.core(engine);
-        long limit = Math.min(core.maxChunkBytes(), Integer.MAX_VALUE - 64);
+        long limit = Math.min(target.maxChunkBytes(), Integer.MAX_VALUE - 64);
         if (rowBytes > limit) {
             throw new CommandFailedException("one " + (lastAxis ? "row" : "slice along the axis") + " of " + cols + " "
                     + precision.label()
                     + " elements is " + rowBytes + " bytes, more than the largest chunk buffer on "
-                    + engine.device().name() + " (" + limit + " bytes: the device's max allocation, a quarter of"
+                    + target.names() + " (" + limit + " bytes: the device's max allocation, a quarter of"
                     + " its memory, and 2 GiB per Java buffer); rows of at most " + limit / itemBytes
                     + " elements can run");
         }
@@ -226,7 +227,7 @@ final class RunCommand implements Callable<Integer> {
             per = Math.max(1, Math.min(maxRows, budget / rowBytes));
         }
         // Chunks aligned to the kernel's row group give the same bits as an in-memory run.
-        long group = lastAxis ? core.rowGroup(cols, precision) : 1;
+        long group = lastAxis ? target.rowGroup(cols, precision) : 1;
         if (per % group != 0) {
             long aligned = (per + group - 1) / group * group;
             per = aligned <= maxRows ? aligned : Math.max(group, per / group * group);

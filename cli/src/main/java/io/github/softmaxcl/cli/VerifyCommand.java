@@ -51,7 +51,8 @@ final class VerifyCommand implements Callable<Integer> {
     Main main;
 
     @Option(names = {"-d", "--device"}, paramLabel = "SPEC|all",
-            description = "Device: gpu, cpu, accelerator, P:D, part of a name, or 'all' for every device.")
+            description = "Device: gpu, cpu, accelerator, P:D, part of a name, 'all' for every device (simulators"
+                    + " included), or a list (0:0,0:1): each is verified on its own.")
     String device;
 
     @Option(names = "--json", paramLabel = "REPORT.json", description = "Also write the results as JSON (atomically).")
@@ -170,6 +171,9 @@ final class VerifyCommand implements Callable<Integer> {
         if (device != null && device.trim().equalsIgnoreCase("all")) {
             return Devices.discover();
         }
+        if (Devices.isList(device)) {
+            return Devices.selectAll(device);
+        }
         return List.of(Devices.select(device));
     }
 
@@ -177,7 +181,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (soak != null && (input != null || quick)) {
             throw new ParameterException(spec.commandLine(), "--soak runs on its own: not with --input or --quick");
         }
-        if (soak != null && device != null && device.trim().equalsIgnoreCase("all")) {
+        if (soak != null && Devices.isList(device)) {
             throw new ParameterException(spec.commandLine(), "--soak runs on one device: choose it with --device");
         }
         if ((threads != null || seed != null) && soak == null) {

@@ -6,10 +6,12 @@ package io.github.softmaxcl.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.softmaxcl.device.DeviceInfo;
+import io.github.softmaxcl.device.DeviceType;
 import io.github.softmaxcl.device.Devices;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -89,5 +91,20 @@ class EvalAndDevicesTest {
             defaults += d.get("default").asBoolean() ? 1 : 0;
         }
         assertEquals(1, defaults);
+    }
+
+    @Test
+    void withOnlySimulatorsTheTableListsThemAndNamesNoDefault() {
+        assumeTrue(Devices.configuredSpec().isEmpty(), "SOFTMAX_CL_DEVICE or softmaxcl.device is set");
+        DeviceInfo grind = new DeviceInfo(0, 0, "Oclgrind", "Oclgrind Simulator", "University of Bristol",
+                DeviceType.GPU, 1, 1, 128L << 20, 32L << 10, 128L << 20, 1024, true, false, true, "OpenCL 1.2",
+                "OpenCL C 1.2", "21.10", null, null);
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(null, DevicesCommand.defaultDevice(List.of(grind), new java.io.PrintWriter(err)));
+        java.io.StringWriter out = new java.io.StringWriter();
+        DevicesCommand.printTable(new java.io.PrintWriter(out, true), List.of(grind), null);
+        assertTrue(out.toString().contains("Oclgrind Simulator"), out.toString());
+        assertTrue(out.toString().contains("every device is a simulator"), out.toString());
+        assertEquals("", err.toString());
     }
 }

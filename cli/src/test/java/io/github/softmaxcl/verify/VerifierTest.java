@@ -44,7 +44,7 @@ class VerifierTest {
                 .map(CaseResult::variant).collect(Collectors.toSet());
         assertEquals(java.util.Arrays.stream(io.github.softmaxcl.kernel.Variant.values()).map(Enum::name)
                 .collect(Collectors.toSet()), variants);
-        // 4097-long rows are beyond ROWS and REGISTERS: reported as skipped, not silently passed.
+        // 4097-long rows are beyond ROWS: reported as skipped, not silently passed.
         assertTrue(results.stream().anyMatch(r -> r.cols() == 4097 && r.variant().equals("ROWS")
                 && r.status() == CaseResult.Status.SKIPPED));
         assertTrue(table.toString().contains(", 0 failed,"),

@@ -26,7 +26,12 @@ public final class ClBuffer extends ClObject {
     }
 
     /**
-     * Allocates device memory.
+     * Allocates device memory. On a simulator the buffer starts with every bit set (NaN in every
+     * element type), copied in whole as it is created: Oclgrind's uninitialised-value checker keeps a
+     * released buffer's record of defined bytes for the next buffer that takes its place, so a new,
+     * larger buffer would count its bytes past the old size as never written, and its writes there
+     * would be lost to the checker. A kernel that reads what it never wrote then reads NaN, which the
+     * reference comparison catches as it catches poisoned outputs.
      *
      * @param context the context
      * @param flags CL_MEM_* flags (without host-pointer flags)
@@ -40,7 +45,14 @@ public final class ClBuffer extends ClObject {
             throw new IllegalArgumentException("buffer size must be > 0 bytes, got " + bytes);
         }
         int[] err = new int[1];
-        cl_mem m = CL.clCreateBuffer(context.handle(), flags, bytes, null, err);
+        cl_mem m;
+        if (context.simulator() && bytes <= Integer.MAX_VALUE - 8) {
+            byte[] nan = new byte[(int) bytes];
+            java.util.Arrays.fill(nan, (byte) 0xFF);
+            m = CL.clCreateBuffer(context.handle(), flags | CL.CL_MEM_COPY_HOST_PTR, bytes, Pointer.to(nan), err);
+        } else {
+            m = CL.clCreateBuffer(context.handle(), flags, bytes, null, err);
+        }
         Cl.check(err[0], "clCreateBuffer", bytes + " bytes");
         return new ClBuffer(m, bytes, null);
     }
@@ -93,6 +105,43 @@ public final class ClBuffer extends ClObject {
         checkRange(offset, count);
         Cl.check(CL.clEnqueueWriteBuffer(queue.handle(), handle(), CL.CL_TRUE, offset, count, source, 0, null, null),
                 "clEnqueueWriteBuffer", count + " bytes at " + offset);
+    }
+
+    /**
+     * Fills the first {@code count} bytes with a repeated pattern: clEnqueueFillBuffer, or, with
+     * {@code asOneWrite}, one blocking clEnqueueWriteBuffer of the whole range from offset 0. The
+     * write is for simulators: Oclgrind's uninitialised-value checker (21.10 and later) re-sizes a
+     * buffer's record of defined bytes to each host store it sees, ignoring the store's offset, and it
+     * runs a fill as one store per pattern, so after a fill only the first element counts as defined
+     * and every value a kernel then writes past it and reads back is reported as uninitialised.
+     *
+     * @param queue the queue
+     * @param count bytes to fill, a multiple of the pattern's length
+     * @param pattern the pattern (1, 2, 4, 8, ... bytes)
+     * @param asOneWrite write the range in one transfer instead of filling it
+     * @throws IllegalArgumentException if the range is outside the buffer or not whole patterns
+     * @throws ClException if the command fails
+     */
+    public void fill(ClQueue queue, long count, byte[] pattern, boolean asOneWrite) {
+        checkRange(0, count);
+        if (pattern.length == 0 || count % pattern.length != 0 || (asOneWrite && count > Integer.MAX_VALUE - 8)) {
+            throw new IllegalArgumentException(count + " bytes are not whole patterns of " + pattern.length
+                    + " bytes" + (asOneWrite ? " that fit one array" : ""));
+        }
+        if (count == 0) {
+            return;
+        }
+        if (!asOneWrite) {
+            Cl.check(CL.clEnqueueFillBuffer(queue.handle(), handle(), Pointer.to(pattern), pattern.length, 0, count,
+                    0, null, null), "clEnqueueFillBuffer", count + " bytes");
+            return;
+        }
+        byte[] whole = new byte[(int) count];
+        System.arraycopy(pattern, 0, whole, 0, pattern.length);
+        for (int done = pattern.length; done < whole.length; done *= 2) {
+            System.arraycopy(whole, 0, whole, done, Math.min(done, whole.length - done));
+        }
+        write(queue, 0, count, Pointer.to(whole));
     }
 
     /**

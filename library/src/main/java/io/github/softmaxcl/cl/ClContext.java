@@ -1,6 +1,7 @@
 /*
  * Owns a cl_context for exactly one device. One device per context keeps buffer placement and
- * program builds unambiguous; multi-device work uses one engine per device.
+ * program builds unambiguous; multi-device work uses one engine per device. A context knows whether
+ * its device is a simulator, because buffers are created differently there (ClBuffer.allocate).
  */
 package io.github.softmaxcl.cl;
 
@@ -14,20 +15,28 @@ import org.jocl.cl_platform_id;
 public final class ClContext extends ClObject {
     private final cl_context handle;
     private final cl_device_id device;
+    private final boolean simulator;
+
+    /**
+     * @param platform the device's platform
+     * @param device the device, not a simulator
+     * @throws ClException if clCreateContext fails
+     */
+    public ClContext(cl_platform_id platform, cl_device_id device) {
+        this(platform, device, false);
+    }
 
     /**
      * @param platform the device's platform
      * @param device the device
+     * @param simulator whether the device is a simulator (DeviceInfo.simulator)
      * @throws ClException if clCreateContext fails
      */
-    public ClContext(cl_platform_id platform, cl_device_id device) {
-        this(create(platform, device), device);
-    }
-
-    private ClContext(cl_context handle, cl_device_id device) {
+    public ClContext(cl_platform_id platform, cl_device_id device, boolean simulator) {
         super(Kind.CONTEXT);
-        this.handle = handle;
+        this.handle = create(platform, device);
         this.device = device;
+        this.simulator = simulator;
     }
 
     private static cl_context create(cl_platform_id platform, cl_device_id device) {
@@ -48,6 +57,11 @@ public final class ClContext extends ClObject {
     /** @return the device this context was created for */
     public cl_device_id device() {
         return device;
+    }
+
+    /** @return whether the device is a simulator */
+    public boolean simulator() {
+        return simulator;
     }
 
     @Override

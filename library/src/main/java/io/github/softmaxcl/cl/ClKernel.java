@@ -1,20 +1,47 @@
 /*
  * Owns one cl_kernel. Kernel objects carry their arguments as mutable state, so a ClKernel must not
  * be shared between threads without a lock; the engine holds one per program and serialises use.
+ * A kernel made for a device knows what the compiler allows it there (CL_KERNEL_WORK_GROUP_SIZE and
+ * friends, read once), so launches can stay within the kernel's own limits, which may be below the
+ * device's.
  */
 package io.github.softmaxcl.cl;
 
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_device_id;
 import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 /** A kernel with typed argument setters and an enqueue helper. Not thread-safe. */
 public final class ClKernel extends ClObject {
+    /**
+     * What the compiled kernel allows on its device.
+     *
+     * @param workGroupSize CL_KERNEL_WORK_GROUP_SIZE: the largest work-group it can be launched with
+     * @param compileWorkGroupSize the first dimension of CL_KERNEL_COMPILE_WORK_GROUP_SIZE (its
+     *     reqd_work_group_size), or 0 when it has none and any local size up to the limit will do
+     * @param localMemBytes CL_KERNEL_LOCAL_MEM_SIZE: local memory one work-group uses
+     * @param privateMemBytes CL_KERNEL_PRIVATE_MEM_SIZE: private memory one work-item uses, as the
+     *     driver reports it (PoCL and Oclgrind report a constant, GPU drivers the real figure)
+     */
+    public record Limits(long workGroupSize, long compileWorkGroupSize, long localMemBytes, long privateMemBytes) {
+        /** No limit known: a kernel made without a device. */
+        public static final Limits NONE = new Limits(Long.MAX_VALUE, 0, 0, 0);
+
+        @Override
+        public String toString() {
+            return "work-group size <= " + workGroupSize + (compileWorkGroupSize > 0 ? " (compiled for "
+                    + compileWorkGroupSize + ")" : "") + ", local memory " + localMemBytes + " B, private memory "
+                    + privateMemBytes + " B";
+        }
+    }
+
     private final cl_kernel handle;
     private final String name;
+    private final Limits limits;
 
     /**
      * @param program the built program
@@ -22,13 +49,53 @@ public final class ClKernel extends ClObject {
      * @throws ClException if the program has no such kernel
      */
     public ClKernel(ClProgram program, String name) {
-        this(create(program, name), name);
+        this(create(program, name), name, null);
     }
 
-    private ClKernel(cl_kernel handle, String name) {
+    /**
+     * A kernel that reads its limits on {@code device} once, now.
+     *
+     * @param program the built program
+     * @param name the kernel function's name
+     * @param device the device the program was built for
+     * @throws ClException if the program has no such kernel or a query fails (the kernel is released)
+     */
+    public ClKernel(ClProgram program, String name, cl_device_id device) {
+        this(create(program, name), name, device);
+    }
+
+    private ClKernel(cl_kernel handle, String name, cl_device_id device) {
         super(Kind.KERNEL);
         this.handle = handle;
         this.name = name;
+        Limits l = Limits.NONE;
+        if (device != null) {
+            try {
+                long[] wg = new long[1];
+                long[] compiled = new long[3];
+                long[] local = new long[1];
+                long[] priv = new long[1];
+                info(device, CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(wg));
+                info(device, CL.CL_KERNEL_COMPILE_WORK_GROUP_SIZE, 3L * Sizeof.size_t, Pointer.to(compiled));
+                info(device, CL.CL_KERNEL_LOCAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(local));
+                info(device, CL.CL_KERNEL_PRIVATE_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(priv));
+                l = new Limits(wg[0], compiled[0], local[0], priv[0]);
+            } catch (RuntimeException e) {
+                close(); // this object owns the handle from the start, so a failed query releases it
+                throw e;
+            }
+        }
+        this.limits = l;
+    }
+
+    private void info(cl_device_id device, int param, long size, Pointer value) {
+        Cl.check(CL.clGetKernelWorkGroupInfo(handle, device, param, size, value, null), "clGetKernelWorkGroupInfo",
+                name);
+    }
+
+    /** @return what the compiler allows this kernel on its device; {@link Limits#NONE} if made without one */
+    public Limits limits() {
+        return limits;
     }
 
     private static cl_kernel create(ClProgram program, String name) {
@@ -133,18 +200,6 @@ public final class ClKernel extends ClObject {
                 new long[] {local}, 0, null, ev), "clEnqueueNDRangeKernel",
                 name + " global=" + global + " local=" + local);
         return profile ? new ClEvent(ev) : null;
-    }
-
-    /**
-     * @param device the device
-     * @return CL_KERNEL_WORK_GROUP_SIZE: the largest work-group this kernel can run with
-     * @throws ClException if the query fails
-     */
-    public long maxWorkGroupSize(org.jocl.cl_device_id device) {
-        long[] v = new long[1];
-        Cl.check(CL.clGetKernelWorkGroupInfo(handle(), device, CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t,
-                Pointer.to(v), null), "clGetKernelWorkGroupInfo", name);
-        return v[0];
     }
 
     /** @return the raw handle, valid until close */

@@ -55,6 +55,23 @@ public record DeviceInfo(
         cl_platform_id platform,
         cl_device_id device) {
 
+    /**
+     * The same device seen with a smaller largest work-group: how the planner is asked for a plan
+     * that a kernel with a lower limit than its device's can run.
+     *
+     * @param size the largest work-group, at least 1
+     * @return a copy with {@code maxWorkGroupSize} set to {@code size}
+     * @throws IllegalArgumentException if {@code size < 1}
+     */
+    public DeviceInfo withMaxWorkGroupSize(long size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("work-group size must be >= 1, got " + size);
+        }
+        return new DeviceInfo(platformIndex, deviceIndex, platformName, name, vendor, type, computeUnits, clockMhz,
+                globalMemBytes, localMemBytes, maxAllocBytes, size, fp64, hostUnifiedMemory, simulator, deviceVersion,
+                openclCVersion, driverVersion, platform, device);
+    }
+
     /** @return "P:D" indices, the form accepted by device selection */
     public String id() {
         return platformIndex + ":" + deviceIndex;

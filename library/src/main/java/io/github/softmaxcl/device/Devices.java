@@ -2,7 +2,8 @@
  * Discovery and selection of OpenCL devices. Selection order: an explicit spec from the caller;
  * else SOFTMAX_CL_DEVICE (environment) or softmaxcl.device (system property); else the first GPU,
  * then the first accelerator, then the first CPU. A spec is `gpu`, `cpu`, `accelerator`, `P:D`
- * indices, or a case-insensitive substring of the device name.
+ * indices, or a case-insensitive substring of the device name. A device group takes a list: `all`,
+ * or specs separated by commas.
  */
 package io.github.softmaxcl.device;
 
@@ -23,6 +24,8 @@ public final class Devices {
     public static final String ENV = "SOFTMAX_CL_DEVICE";
     /** System property holding a device spec (checked after the environment variable). */
     public static final String PROPERTY = "softmaxcl.device";
+    /** The device list naming every device but simulators. */
+    public static final String ALL = "all";
 
     private Devices() {}
 
@@ -173,6 +176,78 @@ public final class Devices {
         return found.orElseThrow(() -> new IllegalArgumentException("no OpenCL device matches '" + spec
                 + "' (expected gpu, cpu, accelerator, P:D or part of a name); devices: "
                 + all.stream().map(DeviceInfo::describe).toList()));
+    }
+
+    /**
+     * @param spec a device spec or list, may be null
+     * @return whether it names a device group: {@code all} or a comma-separated list
+     */
+    public static boolean isList(String spec) {
+        return spec != null && (spec.contains(",") || spec.trim().equalsIgnoreCase(ALL));
+    }
+
+    /**
+     * Picks the devices of a group.
+     *
+     * @param list {@code all} (every device but simulators, in discovery order), or specs as for
+     *     {@link #select} separated by commas, e.g. {@code 0:0,0:1} or {@code gpu,cpu}
+     * @return the devices in list order, each once
+     * @throws IllegalArgumentException if the list is empty or has an empty item, {@code all} comes
+     *     with other items, an item matches no device, or two items name the same device
+     * @throws OpenClUnavailableException if there is no OpenCL platform
+     */
+    public static List<DeviceInfo> selectAll(String list) {
+        return matchAll(discover(), list);
+    }
+
+    /**
+     * @param all discovered devices
+     * @param list as for {@link #selectAll}
+     * @return the devices the list names
+     * @throws IllegalArgumentException as for {@link #selectAll}
+     */
+    public static List<DeviceInfo> matchAll(List<DeviceInfo> all, String list) {
+        if (list == null || list.isBlank()) {
+            throw new IllegalArgumentException("the device list is empty (expected 'all' or specs separated by"
+                    + " commas, e.g. 0:0,0:1)");
+        }
+        String[] items = list.split(",", -1);
+        List<DeviceInfo> out = new ArrayList<>();
+        List<String> named = new ArrayList<>();
+        for (int i = 0; i < items.length; i++) {
+            String item = items[i].trim();
+            if (item.isEmpty()) {
+                throw new IllegalArgumentException("device list '" + list + "' has an empty item (number " + (i + 1)
+                        + " of " + items.length + ")");
+            }
+            if (item.equalsIgnoreCase(ALL)) {
+                if (items.length > 1) {
+                    throw new IllegalArgumentException("device list '" + list + "': 'all' already names every"
+                            + " device and cannot be combined with others");
+                }
+                List<DeviceInfo> real = all.stream().filter(d -> !d.simulator()).toList();
+                if (real.isEmpty()) {
+                    throw new IllegalArgumentException("'all' names no device: the only OpenCL devices are"
+                            + " simulators (" + all.stream().map(DeviceInfo::describe).toList() + "); list them"
+                            + " by P:D to use them");
+                }
+                return real;
+            }
+            DeviceInfo d;
+            try {
+                d = match(all, item);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("device list '" + list + "': " + e.getMessage(), e);
+            }
+            int seen = out.stream().map(DeviceInfo::id).toList().indexOf(d.id());
+            if (seen >= 0) {
+                throw new IllegalArgumentException("device list '" + list + "' names device " + d.id() + " ("
+                        + d.name() + ") twice: as '" + named.get(seen) + "' and as '" + item + "'");
+            }
+            out.add(d);
+            named.add(item);
+        }
+        return out;
     }
 
     /** gpu, cpu and accelerator mean real devices: a simulator is chosen by its name or P:D only. */

@@ -63,7 +63,7 @@ public final class EngineCore implements AutoCloseable {
         long cap = Math.min(device.maxAllocBytes(), Math.max(1, device.globalMemBytes() / 4));
         this.chunkBytes = config.maxChunkBytes() > 0 ? Math.min(config.maxChunkBytes(), cap) : cap;
         this.tuning = config.tuning() ? Tuning.load(device) : Tuning.NONE;
-        ClContext ctx = new ClContext(device.platform(), device.device());
+        ClContext ctx = new ClContext(device.platform(), device.device(), device.simulator());
         try {
             // Builds happen below the pipeline (in prepare, or in a chunk's first launch); the hook
             // lets a test fail one as clBuildProgram would, at the chunk the pipeline is on.
@@ -193,15 +193,25 @@ public final class EngineCore implements AutoCloseable {
         if (op == null) {
             throw new IllegalArgumentException("op must not be null");
         }
+        return problem(op, op.mask() == null ? -1 : op.mask().length, type, shape);
+    }
+
+    /**
+     * As {@link #problem(OpSpec, ElementType, long[])} for calls that pass masks of {@code maskLength}
+     * (-1: none) instead of the op's: a device group's part of a call, given its part of the mask.
+     */
+    public Problem problem(OpSpec op, int maskLength, ElementType type, long[] shape) {
+        if (op == null) {
+            throw new IllegalArgumentException("op must not be null");
+        }
         ProblemKey key = new ProblemKey(new OpSpec(op.log(), op.axis(), op.temperature(), null, op.maskedZero()),
-                op.mask() == null ? -1 : op.mask().length, type,
-                shape == null ? null : Arrays.stream(shape).boxed().toList());
+                maskLength, type, shape == null ? null : Arrays.stream(shape).boxed().toList());
         lock.lock();
         try {
             ensureOpen();
             Problem p = problems.get(key);
             if (p == null) {
-                p = Problem.of(op, type, shape, this);
+                p = Problem.of(op, maskLength, type, shape, this);
                 problems.put(key, p);
             }
             return p;
@@ -241,7 +251,23 @@ public final class EngineCore implements AutoCloseable {
      * @throws io.github.softmaxcl.cl.ClException if the device fails (a host output is then all NaN)
      */
     public void forward(Problem p, byte[] mask, Operand x, Operand y) {
-        Pipeline.Step step = (lane, in, out, m, n) -> {
+        execute(p, p.checkMask(mask), null, new Operand[] {x}, y, rowGroup(p), forwardStep(p));
+    }
+
+    /**
+     * As {@link #forward(Problem, byte[], Operand, Operand)} on host memory, with a full mask given as
+     * a view (a device group's part of a call, with its part of the caller's mask).
+     */
+    public void forward(Problem p, HostData mask, HostData x, HostData y) {
+        if (!p.fullMask() || mask.elements() != p.maskLength()) {
+            throw new IllegalArgumentException("the problem was planned for " + (p.fullMask() ? "a full mask of "
+                    + p.maskLength() : "no full mask") + ", the call has a full mask of " + mask.elements());
+        }
+        execute(p, null, mask, new Operand[] {x}, y, rowGroup(p), forwardStep(p));
+    }
+
+    private Pipeline.Step forwardStep(Problem p) {
+        return (lane, in, out, m, n) -> {
             if (p.plan() != null) {
                 lane.launcher().enqueue(p.plan(), p.features(), in[0], out, n, p.k(), m, p.maskStride(), false);
             } else {
@@ -249,8 +275,10 @@ public final class EngineCore implements AutoCloseable {
                         m, false);
             }
         };
-        int group = p.plan() != null ? p.plan().rowGroup() : 1;
-        execute(p, p.checkMask(mask), new Operand[] {x}, y, group, step);
+    }
+
+    private static int rowGroup(Problem p) {
+        return p.plan() != null ? p.plan().rowGroup() : 1;
     }
 
     /**
@@ -265,10 +293,12 @@ public final class EngineCore implements AutoCloseable {
     public void backward(Problem p, Operand y, Operand dy, Operand dx) {
         Pipeline.Step step = (lane, in, out, mask, n) -> lane.launcher().enqueueBackward(p.type(), p.features(),
                 in[0], in[1], out, n, p.k(), p.inner(), false);
-        execute(p, p.checkMask(null), new Operand[] {y, dy}, dx, 1, step);
+        execute(p, p.checkMask(null), null, new Operand[] {y, dy}, dx, 1, step);
     }
 
-    private void execute(Problem p, byte[] mask, Operand[] inputs, Operand output, int group, Pipeline.Step step) {
+    /** {@code maskView}: a full mask as a view of host memory (a group's part), in place of {@code mask}. */
+    private void execute(Problem p, byte[] mask, HostData maskView, Operand[] inputs, Operand output, int group,
+            Pipeline.Step step) {
         if (p.elements() == 0) {
             return;
         }
@@ -280,7 +310,8 @@ public final class EngineCore implements AutoCloseable {
                 for (int i = 0; i < in.length; i++) {
                     in[i] = (HostData) inputs[i];
                 }
-                HostData fullMask = p.fullMask() ? HostData.ofArray(mask, (short) 0) : null;
+                HostData fullMask = maskView != null ? maskView
+                        : p.fullMask() ? HostData.ofArray(mask, (short) 0) : null;
                 byte[] rowMask = mask != null && !p.fullMask() ? mask : null;
                 try {
                     pipeline.run(new Pipeline.Job(p.type(), in, h, fullMask, rowMask, p.outer(),
@@ -312,7 +343,7 @@ public final class EngineCore implements AutoCloseable {
                 mask.write(lane.queue(), 0, m.length, org.jocl.Pointer.to(m));
             }
             if (config.poison() && !inPlace) {
-                Pipeline.fillNaN(lane.queue(), out.buffer(), out.bytes(), p.type());
+                Pipeline.fillNaN(lane.queue(), out.buffer(), out.bytes(), p.type(), device.simulator());
             }
             config.faults().before("clEnqueueNDRangeKernel", 0);
             step.run(lane, in, out.buffer(), mask, p.outer());

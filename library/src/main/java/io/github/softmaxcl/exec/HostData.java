@@ -62,6 +62,40 @@ public final class HostData implements Operand {
         return new HostData(null, slice, b, b.position(), elementBytes, elements, halfNaN);
     }
 
+    /**
+     * A view of some of these elements (one device's rows of a call split over a device group). It
+     * copies nothing, and views of two operands at the same offset of the same memory are
+     * {@link #sameAs} each other, so a part of an in-place call is in place too.
+     *
+     * @param from first element
+     * @param count elements, with {@code from + count <= elements()}
+     * @return the view
+     * @throws IllegalArgumentException if the range is outside this view
+     */
+    public HostData range(long from, long count) {
+        if (from < 0 || count < 0 || from + count > elements) {
+            throw new IllegalArgumentException("range [" + from + ", " + (from + count) + ") is outside "
+                    + elements + " elements");
+        }
+        int f = Math.toIntExact(from);
+        int n = Math.toIntExact(count);
+        Buffer b;
+        if (array != null) {
+            b = array instanceof float[] a ? FloatBuffer.wrap(a).slice(f, n)
+                    : array instanceof double[] a ? DoubleBuffer.wrap(a).slice(f, n)
+                    : array instanceof short[] a ? ShortBuffer.wrap(a).slice(f, n)
+                    : ByteBuffer.wrap((byte[]) array).slice(f, n);
+        } else {
+            int unit = buffer instanceof ByteBuffer ? elementBytes : 1;
+            b = buffer.slice(f * unit, n * unit);
+            if (b instanceof ByteBuffer bb) {
+                b = bb.order(ByteOrder.nativeOrder());
+            }
+        }
+        int unit = array == null && buffer instanceof ByteBuffer ? elementBytes : 1;
+        return new HostData(null, b, origin, originPosition + f * unit, elementBytes, count, halfNaN);
+    }
+
     /** @return elements held */
     public long elements() {
         return elements;

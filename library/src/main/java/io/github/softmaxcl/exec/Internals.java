@@ -1,7 +1,7 @@
 /*
  * The door from internal code (the command line, verify, bench, the tuner and the tests) to the
- * state behind public objects: an engine's core, a tensor's data, an op's spec, and engines built
- * with internal options (forced variants, poisoning, fault injection). The public package
+ * state behind public objects: an engine's or a device group's core, a tensor's data, an op's
+ * spec, and engines and groups built with internal options (forced variants, poisoning, fault injection). The public package
  * registers the bridge when SoftmaxEngine is initialised; none of this is exported by the module.
  */
 package io.github.softmaxcl.exec;
@@ -9,6 +9,7 @@ package io.github.softmaxcl.exec;
 import io.github.softmaxcl.DeviceTensor;
 import io.github.softmaxcl.HostTensor;
 import io.github.softmaxcl.SoftmaxEngine;
+import io.github.softmaxcl.SoftmaxGroup;
 import io.github.softmaxcl.SoftmaxOp;
 
 /** Access to the internals of public objects. */
@@ -29,6 +30,12 @@ public final class Internals {
 
         /** @param op op @return its spec */
         OpSpec spec(SoftmaxOp op);
+
+        /** @param c configuration @return a new device group */
+        SoftmaxGroup openGroup(GroupConfig c);
+
+        /** @param g group @return its core */
+        GroupCore core(SoftmaxGroup g);
     }
 
     private static volatile Bridge bridge;
@@ -82,5 +89,20 @@ public final class Internals {
     /** @param op an op @return its spec */
     public static OpSpec spec(SoftmaxOp op) {
         return bridge().spec(op);
+    }
+
+    /**
+     * @param c a group configuration with internal options
+     * @return a device group built with it
+     * @throws io.github.softmaxcl.OpenClUnavailableException if there is no OpenCL platform
+     * @throws IllegalArgumentException if the device list or the weights are bad
+     */
+    public static SoftmaxGroup openGroup(GroupConfig c) {
+        return bridge().openGroup(c);
+    }
+
+    /** @param g a device group @return its core */
+    public static GroupCore core(SoftmaxGroup g) {
+        return bridge().core(g);
     }
 }

@@ -12,10 +12,10 @@
 package io.github.softmaxcl.exec;
 
 import io.github.softmaxcl.ElementType;
-import io.github.softmaxcl.cl.Cl;
 import io.github.softmaxcl.cl.ClBuffer;
 import io.github.softmaxcl.cl.ClQueue;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.jocl.CL;
 import org.jocl.Pointer;
 
@@ -168,7 +168,7 @@ final class Pipeline {
             mask.write(q, 0, count, job.fullMask().pointer().withByteOffset(from));
         }
         if (core.config().poison()) {
-            fillNaN(q, out, bytes, job.type());
+            fillNaN(q, out, bytes, job.type(), core.device().simulator());
         }
         core.faults().before("clEnqueueNDRangeKernel", c);
         job.step().run(lane, in, out, mask, n);
@@ -217,7 +217,7 @@ final class Pipeline {
                 mask.write(lane.queue(), 0, count, job.fullMask().pointer().withByteOffset(from));
             }
             if (core.config().poison() && alias < 0) {
-                fillNaN(lane.queue(), out, count * eb, job.type());
+                fillNaN(lane.queue(), out, count * eb, job.type(), core.device().simulator());
             }
             core.faults().before("clEnqueueNDRangeKernel", c);
             job.step().run(lane, in, out, mask, n);
@@ -252,21 +252,23 @@ final class Pipeline {
 
     /**
      * Fills {@code bytes} of {@code b} with NaN of {@code type}: outputs are poisoned before kernels
-     * in verification, so an element a kernel never writes fails the comparison.
+     * in verification, so an element a kernel never writes fails the comparison. On a simulator the
+     * NaNs are written in one transfer instead (see {@link ClBuffer#fill}).
      *
      * @param q the queue
      * @param b the buffer
      * @param bytes bytes to fill
      * @param type element type
+     * @param simulator whether the device is a simulator
      */
-    static void fillNaN(ClQueue q, ClBuffer b, long bytes, ElementType type) {
-        Pointer pattern = switch (type) {
-            case FLOAT32 -> Pointer.to(new float[] {Float.NaN});
-            case FLOAT64 -> Pointer.to(new double[] {Double.NaN});
-            case FLOAT16 -> Pointer.to(new short[] {(short) 0x7E00});
-            case BFLOAT16 -> Pointer.to(new short[] {(short) 0x7FC0});
-        };
-        Cl.check(CL.clEnqueueFillBuffer(q.handle(), b.handle(), pattern, type.bytes(), 0, bytes, 0, null, null),
-                "clEnqueueFillBuffer");
+    static void fillNaN(ClQueue q, ClBuffer b, long bytes, ElementType type, boolean simulator) {
+        ByteBuffer pattern = ByteBuffer.allocate(type.bytes()).order(ByteOrder.nativeOrder());
+        switch (type) {
+            case FLOAT32 -> pattern.putFloat(Float.NaN);
+            case FLOAT64 -> pattern.putDouble(Double.NaN);
+            case FLOAT16 -> pattern.putShort((short) 0x7E00);
+            case BFLOAT16 -> pattern.putShort((short) 0x7FC0);
+        }
+        b.fill(q, bytes, pattern.array(), simulator);
     }
 }

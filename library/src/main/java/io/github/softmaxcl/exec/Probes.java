@@ -6,13 +6,13 @@
 package io.github.softmaxcl.exec;
 
 import io.github.softmaxcl.ElementType;
-import io.github.softmaxcl.cl.Cl;
 import io.github.softmaxcl.cl.ClEvent;
 import io.github.softmaxcl.kernel.Features;
 import io.github.softmaxcl.kernel.Plan;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.function.Supplier;
-import org.jocl.CL;
 import org.jocl.Pointer;
 
 /** Timing and filling on device tensors. */
@@ -87,10 +87,14 @@ public final class Probes {
         EngineCore core = d.core();
         core.lock().lock();
         try {
-            Pointer pattern = d.type() == ElementType.FLOAT64 ? Pointer.to(new double[] {value})
-                    : Pointer.to(new float[] {(float) value});
-            Cl.check(CL.clEnqueueFillBuffer(lane(d).queue().handle(), d.buffer().handle(), pattern,
-                    d.type() == ElementType.FLOAT64 ? 8 : 4, 0, d.bytes(), 0, null, null), "clEnqueueFillBuffer");
+            ByteBuffer pattern = ByteBuffer.allocate(d.type() == ElementType.FLOAT64 ? 8 : 4)
+                    .order(ByteOrder.nativeOrder());
+            if (d.type() == ElementType.FLOAT64) {
+                pattern.putDouble(value);
+            } else {
+                pattern.putFloat((float) value);
+            }
+            d.buffer().fill(lane(d).queue(), d.bytes(), pattern.array(), core.device().simulator());
             lane(d).queue().finish();
         } finally {
             core.lock().unlock();

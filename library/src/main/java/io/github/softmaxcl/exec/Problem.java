@@ -73,7 +73,8 @@ public record Problem(OpSpec op, ElementType type, long[] shape, long outer, lon
     /**
      * Validates and plans.
      *
-     * @param op the op
+     * @param op the op; its mask is not read, {@code maskLength} stands for it
+     * @param maskLength the length of the masks calls will pass, or -1 for none
      * @param type the element type
      * @param shape the shape, every extent &gt;= 0
      * @param core the engine that will run it (device, planner settings)
@@ -81,7 +82,7 @@ public record Problem(OpSpec op, ElementType type, long[] shape, long outer, lon
      * @throws IllegalArgumentException if the shape, axis or mask does not fit, or a forced variant cannot run it
      * @throws UnsupportedOperationException if the device cannot compute in this element type
      */
-    static Problem of(OpSpec op, ElementType type, long[] shape, EngineCore core) {
+    static Problem of(OpSpec op, int maskLength, ElementType type, long[] shape, EngineCore core) {
         if (op == null || type == null) {
             throw new IllegalArgumentException((op == null ? "op" : "element type") + " must not be null");
         }
@@ -107,8 +108,8 @@ public record Problem(OpSpec op, ElementType type, long[] shape, long outer, lon
         }
         long k = s[a];
         long n = Shapes.elements(s);
-        long maskStride = checkMask(op.mask(), n, k, inner);
-        Features f = new Features(op.log(), 1.0 / op.temperature(), op.mask() != null, op.maskedZero());
+        long maskStride = checkMask(maskLength, n, k, inner);
+        Features f = new Features(op.log(), 1.0 / op.temperature(), maskLength >= 0, op.maskedZero());
         long rowBytes = Math.multiplyExact(Math.multiplyExact(k, inner), (long) type.bytes());
         if (n > 0 && rowBytes > core.maxChunkBytes()) {
             throw new IllegalArgumentException("one softmax slice of " + k * inner + " " + type.label()
@@ -117,21 +118,20 @@ public record Problem(OpSpec op, ElementType type, long[] shape, long outer, lon
         }
         Plan plan = n > 0 && inner == 1 ? core.plan(outer, k, type) : null;
         OpSpec shapeOnly = new OpSpec(op.log(), op.axis(), op.temperature(), null, op.maskedZero());
-        return new Problem(shapeOnly, type, s, outer, k, inner, f, plan, maskStride,
-                op.mask() == null ? -1 : op.mask().length);
+        return new Problem(shapeOnly, type, s, outer, k, inner, f, plan, maskStride, maskLength);
     }
 
-    private static long checkMask(byte[] mask, long n, long k, long inner) {
-        if (mask == null) {
+    private static long checkMask(int length, long n, long k, long inner) {
+        if (length < 0) {
             return 0;
         }
-        if (mask.length == n) {
+        if (length == n) {
             return k;
         }
-        if (mask.length == k && inner == 1) {
+        if (length == k && inner == 1) {
             return 0;
         }
-        throw new IllegalArgumentException("mask has " + mask.length + " entries; expected " + n
+        throw new IllegalArgumentException("mask has " + length + " entries; expected " + n
                 + " (the tensor's shape)" + (inner == 1 ? " or " + k + " (one row, broadcast over all rows)" : ""));
     }
 }

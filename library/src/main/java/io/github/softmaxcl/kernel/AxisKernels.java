@@ -3,7 +3,8 @@
  * geometry, argument binding, scratch): any-axis softmax, strided for GPUs (softmax_strided.cl) or
  * row-sweeping for CPUs (softmax_sweep.cl), and the gradient along any axis (softmax_backward_*.cl).
  * Their vector width follows the compute type alone (it shapes the arithmetic, so results depend on
- * nothing else); their local size follows the device (it changes no work-item's arithmetic).
+ * nothing else); their local size follows the device (it changes no work-item's arithmetic), and so
+ * does the strided kernel's split of K among work-items, which follows K and the device alone.
  *
  * The sweep kernels keep per-column scratch that grows with inner and outer. They run in windows of
  * outer slices and columns sized so that each scratch buffer fits the launcher's cap (the device's
@@ -33,8 +34,10 @@ final class AxisKernels {
             "softmax_backward_strided");
     /** Every file here, for tests that build them all. */
     static final List<KernelFile> ALL = List.of(STRIDED, SWEEP, BACKWARD_ROWS, BACKWARD_STRIDED);
-    /** Vectors per work-item of softmax_strided: 8 measured best of 4, 8 and 16 on PoCL. */
-    static final int STRIP = 8;
+    /** Rows softmax_strided holds per block (its BLOCK): a part of K this long stays in registers. */
+    static final int STRIDED_BLOCK = 16;
+    /** Adjacent columns softmax_strided keeps per work-group at least, for coalesced reads. */
+    static final int STRIDED_MIN_COLUMNS = 32;
 
     private AxisKernels() {}
 
@@ -43,10 +46,31 @@ final class AxisKernels {
         return Planner.defaultVec(type);
     }
 
-    /** @return the build options of {@code file} for a type and features */
+    /** @return the build options of {@code file} for a type and features (softmax_strided: its defaults) */
     static String options(KernelFile file, ElementType type, Features f) {
-        String tunables = "-DVEC=" + vec(type) + (file == STRIDED ? " -DSTRIP=" + STRIP : "");
-        return BuildOptions.join(tunables, BuildOptions.type(type), f.defines());
+        return BuildOptions.join("-DVEC=" + vec(type), BuildOptions.type(type), f.defines());
+    }
+
+    /**
+     * softmax_strided's shape of work-group: wg work-items, ty of them per column. ty splits K into
+     * parts of at most {@link #STRIDED_BLOCK} rows where it can (the part stays in registers: one read
+     * and one write), up to wg / {@link #STRIDED_MIN_COLUMNS}. It depends on K and the device only, so
+     * results do not depend on how the outer slices are split into calls.
+     *
+     * @param wg work-group size, a power of two
+     * @param ty work-items per column
+     */
+    record StridedGroup(int wg, int ty) {
+        static StridedGroup of(long k, int wg) {
+            long blocks = (k + STRIDED_BLOCK - 1) / STRIDED_BLOCK;
+            long want = blocks <= 1 ? 1 : Long.highestOneBit(blocks - 1) << 1;
+            return new StridedGroup(wg, (int) Math.min(want, Math.max(1, wg / STRIDED_MIN_COLUMNS)));
+        }
+
+        /** @return the build options of softmax_strided with this group */
+        String options(ElementType type, Features f) {
+            return BuildOptions.join("-DWG=" + wg + " -DTY=" + ty, BuildOptions.type(type), f.defines());
+        }
     }
 
     /**
@@ -60,16 +84,17 @@ final class AxisKernels {
         return (int) Math.max(1, Math.min(64, k / 256));
     }
 
-    /** softmax_strided (x, y, outer, k_len, inner, mask, mask_stride, scale): one work-item per strip. */
-    static void strided(Launch l, ElementType type, Features f, ClBuffer x, ClBuffer y, long outer, long k,
-            long inner, ClBuffer mask, int local) {
+    /**
+     * softmax_strided (x, y, outer, k_len, inner, mask, mask_stride, scale): a work-group per wg / ty
+     * consecutive columns (outer * inner in all).
+     */
+    static void strided(Launch l, StridedGroup g, Features f, ClBuffer x, ClBuffer y, long outer, long k,
+            long inner, ClBuffer mask) {
         ClKernel kern = l.kernel(STRIDED.kernels().get(0));
         l.args(kern).buffer(x).buffer(y).u64(outer).u64(k).u64(inner).forward(f, mask, 0);
-        long per = (long) vec(type) * STRIP;
-        long items = outer * ((inner + per - 1) / per);
-        // Few, wide work-items: keep at least a few work-groups per compute unit.
-        int group = (int) Math.max(1, Math.min(local, items / 8));
-        l.run(kern, Launch.roundUp(items, group), group);
+        long columnsPerGroup = g.wg() / g.ty();
+        long groups = (outer * inner + columnsPerGroup - 1) / columnsPerGroup;
+        l.run(kern, groups * g.wg(), g.wg());
     }
 
     /**

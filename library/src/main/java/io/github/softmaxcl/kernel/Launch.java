@@ -61,8 +61,11 @@ final class Launch {
         return new Args(k, compute, owner.dummyMask());
     }
 
+    /** Enqueues {@code k} over {@code global} work-items in groups of {@code local}, or fewer (fitLocal). */
     void run(ClKernel k, long global, long local) {
-        ClEvent e = k.enqueue(owner.queue(), global, local, profile);
+        long fitted = fitLocal(k, global, local, owner.groupLimit(k));
+        owner.observer().launched(file, options, k, global, fitted);
+        ClEvent e = k.enqueue(owner.queue(), global, fitted, profile);
         if (e != null) {
             events.add(e);
         }
@@ -81,6 +84,35 @@ final class Launch {
     /** @return the launcher's scratch buffer in {@code slot}, at least {@code bytes} long */
     ClBuffer scratch(int slot, long bytes) {
         return owner.scratch(slot, bytes);
+    }
+
+    /**
+     * The local size to launch {@code k} with: {@code local} if the kernel can run it, else the
+     * largest divisor of it within the kernel's limit (a divisor of local divides the global size
+     * too). Only kernels that check their global index against the work take a smaller group; one
+     * compiled for a work-group size (reqd_work_group_size) cannot, and its plan must be fitted first.
+     *
+     * @param k the kernel
+     * @param global the global size, a multiple of local
+     * @param local the local size wanted
+     * @param limit the largest work-group the kernel runs
+     * @return the local size
+     * @throws IllegalStateException if the kernel is compiled for a work-group above its limit
+     */
+    static long fitLocal(ClKernel k, long global, long local, long limit) {
+        if (local <= limit) {
+            return local;
+        }
+        if (k.limits().compileWorkGroupSize() != 0) {
+            throw new IllegalStateException("kernel " + k.name() + " is compiled for work-groups of "
+                    + k.limits().compileWorkGroupSize() + ", above the " + limit + " it can run on this device");
+        }
+        for (long d = limit; d > 1; d--) {
+            if (local % d == 0 && global % d == 0) {
+                return d;
+            }
+        }
+        return 1;
     }
 
     static long roundUp(long n, long multiple) {

@@ -17,7 +17,7 @@ import io.github.softmaxcl.ElementType;
  * @param unroll elements per work-item per online step (SPLIT only, else 1)
  * @param split work-groups or work-items per row (SPLIT and CHUNKS, else 1)
  * @param vec vector width (vector variants, else 1)
- * @param cols row length compiled into the kernel (TILE only, else 0)
+ * @param cols row length compiled into the kernel (TILE and ROWS, else 0)
  * @param polyExp whether the kernels exponentiate with the polynomial of softmax_exp.clh instead of the
  *                built-in exp (vector variants in float arithmetic only)
  */

@@ -28,8 +28,18 @@ public final class Planner {
     public static final int MAX_ITEMS = 16;
     /** Online-loop unroll of SPLIT: elements each work-item takes per step. */
     public static final int UNROLL = 8;
-    /** Longest row the one-work-item-per-row ROWS variant accepts even when forced. */
-    public static final long MAX_ROWS_VARIANT = 4096;
+    /**
+     * Longest row the ROWS variant accepts even when forced: it stages rows in local memory, and one
+     * float64 row of this length (padded to an odd count) fits the 32 KiB every OpenCL GPU has.
+     */
+    public static final long MAX_ROWS_VARIANT = 2048;
+    /** Rows per work-group of ROWS by default: 64 float32 rows of 32 take 8.4 KiB of local memory. */
+    static final int ROWS_PER_GROUP = 64;
+    /**
+     * Largest work-group REGISTERS grows to by default for rows longer than the default work-group
+     * holds: 1024 work-items of {@link #MAX_ITEMS} values keep a row of 16384 on chip.
+     */
+    public static final int MAX_REGISTERS_WG = 1024;
     /**
      * Elements per SPLIT work-item: 64 per lane keeps each sequential float sum short and gives a
      * 16M-element row 1024 work-groups of 256, enough to fill a large GPU.
@@ -55,11 +65,12 @@ public final class Planner {
      * @param split forced parts per row, or 0
      * @param vec vector width
      * @param wg work-group size of the work-group variants
+     * @param wgTuned whether wg was given (tuned or explicit) rather than the device's default
      * @param local local size of the one-work-item variants, or 0 for the default
      * @param grain tuned grain, or 0 for the default
      */
-    record Request(long rows, long cols, ElementType type, DeviceInfo device, int split, int vec, int wg, int local,
-            long grain) {
+    record Request(long rows, long cols, ElementType type, DeviceInfo device, int split, int vec, int wg,
+            boolean wgTuned, int local, long grain) {
         int localOr(int fallback) {
             return local > 0 ? local : fallback;
         }
@@ -78,6 +89,23 @@ public final class Planner {
      */
     public static int defaultWorkGroup(DeviceInfo device) {
         return Integer.highestOneBit((int) Math.max(1, Math.min(256, device.maxWorkGroupSize())));
+    }
+
+    /**
+     * @param device the device
+     * @return the largest work-group REGISTERS uses by default: a power of two up to
+     *         {@link #MAX_REGISTERS_WG} that the device allows
+     */
+    public static int registersWorkGroup(DeviceInfo device) {
+        return Integer.highestOneBit((int) Math.max(1, Math.min(MAX_REGISTERS_WG, device.maxWorkGroupSize())));
+    }
+
+    /**
+     * @param device the device
+     * @return the longest row REGISTERS holds on the device with its default work-group sizes
+     */
+    public static long registersMaxCols(DeviceInfo device) {
+        return (long) registersWorkGroup(device) * MAX_ITEMS;
     }
 
     /**
@@ -183,7 +211,7 @@ public final class Planner {
                     + device.maxWorkGroupSize());
         }
         int local = (int) Math.min(t.local(), device.maxWorkGroupSize());
-        return v.configure(new Request(rows, cols, type, device, split, vec, wg, local, t.grain()));
+        return v.configure(new Request(rows, cols, type, device, split, vec, wg, t.wg() > 0, local, t.grain()));
     }
 
     /** @return {@code s} as an int, if it is a valid number of parts per row */

@@ -3,7 +3,8 @@
  * one kernel object per (program, function). The context and device are fixed by the owner, so
  * they are implicitly part of the key. A failed build is tried once more at once (drivers fail
  * builds transiently), and a build that still fails records nothing, so the next call that needs
- * the program builds it again. Not thread-safe: the engine serialises access.
+ * the program builds it again. Each kernel reads its limits on the device when it is made (logged at
+ * DEBUG: work-group size, local and private memory). Not thread-safe: the engine serialises access.
  */
 package io.github.softmaxcl.kernel;
 
@@ -69,7 +70,11 @@ public final class ProgramCache implements AutoCloseable {
     public ClKernel kernel(String file, String options, String function) {
         Key key = new Key(file, options);
         // computeIfAbsent records no mapping when the build throws: no entry for a failed build.
-        return kernels.computeIfAbsent(new KernelKey(key, function), k -> new ClKernel(program(key), function));
+        return kernels.computeIfAbsent(new KernelKey(key, function), k -> {
+            ClKernel made = new ClKernel(program(key), function, context.device());
+            LOG.debug("kernel {} of {} [{}]: {}", function, file, options, made.limits());
+            return made;
+        });
     }
 
     private ClProgram program(Key key) {

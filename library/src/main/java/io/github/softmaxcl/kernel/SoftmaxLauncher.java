@@ -5,6 +5,11 @@
  * scratch buffers (grown on demand and reused, so repeated calls allocate nothing) and the one-byte
  * buffer bound as the mask of calls without one.
  *
+ * Kernels run within their own limits, which a compiler may set below the device's (registers, local
+ * memory): a plan whose work-group a kernel cannot run is planned again as for a device with that
+ * smaller maximum, the strided any-axis kernel is built for the largest work-group it can run, and
+ * the local size of a kernel with no compiled-in work-group size is cut to a divisor that fits (Launch).
+ *
  * Failure safety: a replacement scratch buffer is allocated before the one it replaces is released,
  * so a failed allocation leaves the old buffer in place and the next call works; no scratch buffer is
  * ever larger than the cap (the device's largest allocation) because the kernels that need scratch run
@@ -21,9 +26,12 @@ import io.github.softmaxcl.cl.ClQueue;
 import io.github.softmaxcl.device.DeviceInfo;
 import java.util.List;
 import org.jocl.CL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs softmax kernels on device-resident data. */
 public final class SoftmaxLauncher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SoftmaxLauncher.class);
     private final ClContext context;
     private final ClQueue queue;
     private final ProgramCache programs;
@@ -31,6 +39,26 @@ public final class SoftmaxLauncher implements AutoCloseable {
     private final long scratchCap;
     private final ClBuffer[] scratch = new ClBuffer[2];
     private final ClBuffer dummyMask;
+    /** A cap on every kernel's work-group limit, below the compiler's only in tests. */
+    private long groupCap = Long.MAX_VALUE;
+    /** Told of every launch (tests check geometry against device profiles). */
+    private LaunchObserver observer = LaunchObserver.NONE;
+
+    /** Sees each kernel launch as it is enqueued. */
+    @FunctionalInterface
+    interface LaunchObserver {
+        /** Observes nothing. */
+        LaunchObserver NONE = (file, options, kernel, global, local) -> { };
+
+        /**
+         * @param file the kernel file
+         * @param options its build options
+         * @param kernel the kernel
+         * @param global global size
+         * @param local local size, after fitting the kernel's limit
+         */
+        void launched(String file, String options, ClKernel kernel, long global, long local);
+    }
 
     /**
      * @param ctx the context (not owned)
@@ -91,11 +119,78 @@ public final class SoftmaxLauncher implements AutoCloseable {
         if (rows == 0 || cols == 0) {
             return List.of();
         }
-        Variant v = plan.variant();
-        Launch l = new Launch(this, v.file(), BuildOptions.join(plan.buildOptions(), f.defines()), plan.type(),
+        Plan fitted = fit(plan, f, rows, cols);
+        Variant v = fitted.variant();
+        Launch l = new Launch(this, v.file(), BuildOptions.join(fitted.buildOptions(), f.defines()), fitted.type(),
                 profile);
         RowCall call = new RowCall(f, x, y, rows, cols, mask, maskStride);
-        return l.execute(() -> v.enqueue(l, plan, call));
+        return l.execute(() -> v.enqueue(l, fitted, call));
+    }
+
+    /**
+     * The plan, or, when one of its kernels cannot run the plan's work-group size here, the plan made
+     * for a device whose largest work-group is that kernel's limit (the variant's own rules then
+     * decide: fewer values per work-group, or another variant). It depends on the device and the
+     * build, so every chunk of a call, and every call of a shape, gets the same plan.
+     *
+     * @param plan the plan
+     * @param f the features it runs with
+     * @param rows rows of the call
+     * @param cols row length
+     * @return a plan every kernel of which can run its work-group size
+     * @throws io.github.softmaxcl.cl.ClBuildException if a kernel does not compile
+     * @throws IllegalStateException if no plan fits (a kernel that cannot run a work-group of 1)
+     */
+    Plan fit(Plan plan, Features f, long rows, long cols) {
+        Plan p = plan;
+        for (int tries = 0; tries < 32; tries++) {
+            long limit = groupLimit(p, f);
+            if (p.wg() <= limit) {
+                return p;
+            }
+            DeviceInfo smaller = device.withMaxWorkGroupSize(Long.highestOneBit(Math.max(1, limit)));
+            Tunables keep = new Tunables(p.variant().isVector() ? p.vec() : 0, 0, 0, 0);
+            Plan next;
+            try {
+                next = Planner.configure(p.variant(), rows, cols, p.type(), smaller, p.split() > 1 ? p.split() : 0,
+                        keep);
+            } catch (IllegalArgumentException e) {
+                next = Planner.plan(rows, cols, p.type(), smaller, null, 0, Tuning.NONE);
+            }
+            LOG.debug("{} runs work-groups of at most {} here: {} instead", p, limit, next);
+            p = next;
+        }
+        throw new IllegalStateException("no plan for rows of " + cols + " fits the kernels' work-group limits, last "
+                + p);
+    }
+
+    /** @return the smallest work-group limit of the plan's kernels, which are built if need be */
+    private long groupLimit(Plan p, Features f) {
+        String options = BuildOptions.join(p.buildOptions(), f.defines());
+        long limit = Long.MAX_VALUE;
+        for (String function : p.variant().kernels()) {
+            limit = Math.min(limit, groupLimit(programs.kernel(p.variant().file(), options, function)));
+        }
+        return limit;
+    }
+
+    /** @return the largest work-group {@code k} may be launched with */
+    long groupLimit(ClKernel k) {
+        return Math.min(groupCap, k.limits().workGroupSize());
+    }
+
+    /** Caps every kernel's work-group limit, as a compiler short of registers would (tests). */
+    void capKernelWorkGroups(long cap) {
+        groupCap = cap;
+    }
+
+    /** Sets what is told of every launch (tests). */
+    void observe(LaunchObserver o) {
+        observer = o;
+    }
+
+    LaunchObserver observer() {
+        return observer;
     }
 
     /**
@@ -122,15 +217,35 @@ public final class SoftmaxLauncher implements AutoCloseable {
         if (outer == 0 || k == 0 || inner == 0) {
             return List.of();
         }
-        AxisKernels.KernelFile file = sweep ? AxisKernels.SWEEP : AxisKernels.STRIDED;
-        Launch l = new Launch(this, file.name(), AxisKernels.options(file, type, f), type, profile);
-        return l.execute(() -> {
-            if (sweep) {
-                AxisKernels.sweep(l, type, f, x, y, outer, k, inner, mask);
-            } else {
-                AxisKernels.strided(l, type, f, x, y, outer, k, inner, mask, local());
+        if (sweep) {
+            Launch l = new Launch(this, AxisKernels.SWEEP.name(), AxisKernels.options(AxisKernels.SWEEP, type, f), type,
+                    profile);
+            return l.execute(() -> AxisKernels.sweep(l, type, f, x, y, outer, k, inner, mask));
+        }
+        AxisKernels.StridedGroup g = stridedGroup(type, f, k);
+        Launch l = new Launch(this, AxisKernels.STRIDED.name(), g.options(type, f), type, profile);
+        return l.execute(() -> AxisKernels.strided(l, g, f, x, y, outer, k, inner, mask));
+    }
+
+    /**
+     * softmax_strided's work-group for an axis of k: the device's default size, or, when the kernel
+     * built for it cannot run that many work-items here, the largest power of two it can (the kernel
+     * is compiled for its work-group size, so the size is chosen before the launch, not cut at it).
+     */
+    private AxisKernels.StridedGroup stridedGroup(ElementType type, Features f, long k) {
+        AxisKernels.StridedGroup g = AxisKernels.StridedGroup.of(k, Planner.defaultWorkGroup(device));
+        String function = AxisKernels.STRIDED.kernels().get(0);
+        while (g.wg() > 1) {
+            long limit = groupLimit(programs.kernel(AxisKernels.STRIDED.name(), g.options(type, f), function));
+            if (g.wg() <= limit) {
+                break;
             }
-        });
+            AxisKernels.StridedGroup smaller = AxisKernels.StridedGroup.of(k, (int) Long.highestOneBit(Math.max(1,
+                    Math.min(limit, g.wg() / 2))));
+            LOG.debug("softmax_strided runs work-groups of at most {} here: {} instead of {}", limit, smaller, g);
+            g = smaller;
+        }
+        return g;
     }
 
     /**
@@ -178,7 +293,8 @@ public final class SoftmaxLauncher implements AutoCloseable {
         long words = bytes / 4;
         long items = (words + vec - 1) / vec;
         k.arg(0, x).arg(1, y).arg(2, words);
-        try (ClEvent e = k.enqueue(queue, Launch.roundUp(items, wg), wg, true)) {
+        long global = Launch.roundUp(items, wg);
+        try (ClEvent e = k.enqueue(queue, global, Launch.fitLocal(k, global, wg, groupLimit(k)), true)) {
             return e.elapsedNanos();
         }
     }

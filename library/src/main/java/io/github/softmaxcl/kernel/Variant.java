@@ -18,7 +18,10 @@ import java.util.List;
 
 /** A softmax kernel variant for rows along the last axis. */
 public enum Variant {
-    /** GPU, short rows: one work-item per row, no barriers. */
+    /**
+     * GPU, short rows: a work-group per block of rows, staged through local memory with coalesced
+     * reads and writes, one work-item per row; 1 read + 1 write. Row length compiled in.
+     */
     ROWS(false, "softmax_rows.cl", "softmax_rows") {
         @Override
         boolean takes(long cols, ElementType type, DeviceInfo device) {
@@ -29,9 +32,29 @@ public enum Variant {
         Plan configure(Planner.Request r) {
             if (r.cols() > Planner.MAX_ROWS_VARIANT) {
                 throw new IllegalArgumentException("variant ROWS handles rows of at most " + Planner.MAX_ROWS_VARIANT
-                        + " elements (one work-item per row), got cols=" + r.cols());
+                        + " elements (rows are staged in local memory), got cols=" + r.cols());
             }
-            return new Plan(this, r.type(), r.localOr(Math.min(64, r.wg())), 1, 1, 1, 1, 0);
+            long rowBytes = (r.cols() | 1) * r.type().computeType().bytes();
+            long fit = r.device().localMemBytes() / rowBytes;
+            if (fit < 1) {
+                throw new IllegalArgumentException("variant ROWS stages a row of " + r.cols() + " elements in "
+                        + rowBytes + " bytes of local memory; the device has " + r.device().localMemBytes());
+            }
+            int group = r.localOr(Math.min(Planner.ROWS_PER_GROUP, r.wg()));
+            if (group > fit) {
+                group = Integer.highestOneBit((int) fit);
+            }
+            return new Plan(this, r.type(), group, 1, 1, 1, 1, (int) r.cols());
+        }
+
+        @Override
+        String defines(Plan p) {
+            return "-DWG=" + p.wg() + " -DCOLS=" + p.cols();
+        }
+
+        @Override
+        String describe(Plan p) {
+            return ", cols=" + p.cols();
         }
 
         @Override
@@ -77,16 +100,23 @@ public enum Variant {
             oneKernel(l, c, Launch.roundUp(tiles, p.wg()), p.wg());
         }
     },
-    /** GPU, rows up to WG * 16: one work-group per row, row in private memory; 1 read + 1 write. */
+    /**
+     * GPU, rows up to 16384: one work-group per row, row in private memory; 1 read + 1 write. The
+     * default work-group grows past the device default (up to 1024) when the row needs it.
+     */
     REGISTERS(false, "softmax_registers.cl", "softmax_registers") {
         @Override
         boolean takes(long cols, ElementType type, DeviceInfo device) {
-            return cols <= (long) Planner.defaultWorkGroup(device) * Planner.MAX_ITEMS;
+            return cols <= Planner.registersMaxCols(device);
         }
 
         @Override
         Plan configure(Planner.Request r) {
             long wg = r.wg();
+            if (!r.wgTuned() && r.cols() > wg * Planner.MAX_ITEMS) {
+                long need = (r.cols() + Planner.MAX_ITEMS - 1) / Planner.MAX_ITEMS; // > wg, a power of two
+                wg = Math.min(Planner.registersWorkGroup(r.device()), Long.highestOneBit(need - 1) << 1);
+            }
             if (r.cols() > wg * Planner.MAX_ITEMS) {
                 throw new IllegalArgumentException("variant REGISTERS holds at most " + wg * Planner.MAX_ITEMS
                         + " elements per row with work-groups of " + wg + ", got cols=" + r.cols());
@@ -95,7 +125,7 @@ public enum Variant {
             if (items * wg < r.cols()) {
                 items <<= 1;
             }
-            return new Plan(this, r.type(), r.wg(), items, 1, 1, 1, 0);
+            return new Plan(this, r.type(), (int) wg, items, 1, 1, 1, 0);
         }
 
         @Override
@@ -140,7 +170,10 @@ public enum Variant {
             oneKernel(l, c, Launch.roundUp(c.rows(), p.wg()), p.wg());
         }
     },
-    /** GPU, long rows: SPLIT work-groups per row, online (max, sum), then normalise; 2 reads + 1 write. */
+    /**
+     * GPU, long rows: SPLIT work-groups per row, online (max, sum), then each group folds its row's
+     * pairs once and normalises; 2 reads + 1 write.
+     */
     SPLIT(false, "softmax_split.cl", "softmax_split_partial", "softmax_split_finish") {
         @Override
         boolean takes(long cols, ElementType type, DeviceInfo device) {

@@ -67,6 +67,43 @@ class DevicesTest {
     }
 
     @Test
+    void deviceListsForGroups() {
+        assertEquals(List.of("2:0", "0:0"), Devices.matchAll(devices, "2:0, cpu").stream().map(DeviceInfo::id).toList());
+        assertEquals(devices, Devices.matchAll(devices, "ALL"));
+        assertEquals(List.of("2:1"), Devices.matchAll(devices, "h100").stream().map(DeviceInfo::id).toList());
+        assertTrue(Devices.isList("all") && Devices.isList(" All ") && Devices.isList("0:0,0:1"));
+        assertFalse(Devices.isList("gpu") || Devices.isList(null) || Devices.isList("allegro"));
+        DeviceInfo grind = fake(3, 0, "Oclgrind Simulator", DeviceType.GPU, true);
+        List<DeviceInfo> withSimulator = new java.util.ArrayList<>(devices);
+        withSimulator.add(grind);
+        assertEquals(devices, Devices.matchAll(withSimulator, "all"), "'all' leaves simulators out");
+        assertEquals(grind, Devices.matchAll(withSimulator, "0:0,oclgrind").get(1), "named, a simulator is in");
+    }
+
+    @Test
+    void badDeviceListsSayWhatIsWrong() {
+        String[][] cases = {
+            {"", "the device list is empty"},
+            {" ", "the device list is empty"},
+            {"0:0,,2:0", "device list '0:0,,2:0' has an empty item (number 2 of 3)"},
+            {"0:0,", "device list '0:0,' has an empty item (number 2 of 2)"},
+            {"all,0:0", "'all' already names every device and cannot be combined with others"},
+            {"0:0,cpu", "names device 0:0 (pthread-x86 CPU) twice: as '0:0' and as 'cpu'"},
+            {"2:0,nvidia", "names device 2:0 (NVIDIA H200) twice: as '2:0' and as 'nvidia'"},
+            {"0:0,7:7", "device list '0:0,7:7': no OpenCL device matches '7:7'"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Devices.matchAll(devices, c[0]), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), "'" + c[0] + "': " + e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Devices.matchAll(List.of(fake(0, 0, "Oclgrind Simulator", DeviceType.GPU, true)), "all"));
+        assertTrue(e.getMessage().contains("'all' names no device"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Devices.matchAll(devices, null));
+    }
+
+    @Test
     void realDiscoveryFindsADeviceWithSaneLimits() {
         List<DeviceInfo> real = Devices.discover();
         assertFalse(real.isEmpty());

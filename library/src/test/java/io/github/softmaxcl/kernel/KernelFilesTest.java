@@ -177,9 +177,14 @@ class KernelFilesTest {
                     }
                 }
             }
+            Features features = new Features(true, 0.5, true, true);
             for (AxisKernels.KernelFile f : AxisKernels.ALL) {
-                build(f.name(), KernelSource.load(f.name()), AxisKernels.options(f, type, new Features(true, 0.5,
-                        true, true)));
+                build(f.name(), KernelSource.load(f.name()), AxisKernels.options(f, type, features));
+            }
+            int wg = Planner.defaultWorkGroup(cl.device);
+            for (long k : new long[] {1, 29, 4096}) {
+                build(AxisKernels.STRIDED.name(), KernelSource.load(AxisKernels.STRIDED.name()),
+                        AxisKernels.StridedGroup.of(k, wg).options(type, features));
             }
         }
         for (int vec : new int[] {1, 16}) {
