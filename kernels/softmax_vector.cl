@@ -12,6 +12,84 @@
 
 #define PREFETCH_ROW_BYTES (64 << 10)
 
+#ifdef KEEP_EXP
+/* Rows of more than ROW_BLOCK vectors (16 KiB of float) go block by block: each block's max, then
+ * its exp against that max from L1, stored with the block's (max, sum); the row's (max, sum) follows
+ * from the blocks' (in block order), and a last pass scales each block by exp(block max - row max) /
+ * sum. The input is then read once from DRAM and once from L1, where three passes over a row too long
+ * for L2 read it again from L3; while a block computes, the next block's input is prefetched (2 to 6%
+ * less CPU time at 64x262144; its output too was no better). At most MAX_BLOCKS blocks: longer rows
+ * get longer blocks. */
+#define ROW_BLOCK 256
+#define MAX_BLOCKS 64
+
+inline void long_row(__global const store_t *xr, __global store_t *yr, __global const uchar *mr, ulong nv,
+                     uint tail, const real scale) {
+    const ulong blk = max((ulong)ROW_BLOCK, (nv + MAX_BLOCKS - 1) / MAX_BLOCKS);
+    real bmax[MAX_BLOCKS];
+    real bsum[MAX_BLOCKS];
+    real m = REAL_LOWEST;
+    uint nb = 0;
+    for (ulong b0 = 0; b0 < nv; b0 += blk, nb++) {
+        const ulong b1 = min(nv, b0 + blk);
+        realv m0 = (realv)(REAL_LOWEST);
+        realv m1 = m0;
+        realv m2 = m0;
+        realv m3 = m0;
+        ulong i = b0;
+        for (; i + 4 <= b1; i += 4) {
+            m0 = max_keep(m0, XINV(i, xr, mr));
+            m1 = max_keep(m1, XINV(i + 1, xr, mr));
+            m2 = max_keep(m2, XINV(i + 2, xr, mr));
+            m3 = max_keep(m3, XINV(i + 3, xr, mr));
+        }
+        for (; i < b1; i++) {
+            m0 = max_keep(m0, XINV(i, xr, mr));
+        }
+        const real bm = HMAX(fmax(fmax(m0, m1), fmax(m2, m3)));
+        realv total = 0;
+        ulong j = b0;
+        for (; j + SUM_BLOCK <= b1; j += SUM_BLOCK) {
+            realv block = 0;
+            for (int k = 0; k < SUM_BLOCK; k++) {
+                PREFETCH(xr + (j + k + blk) * VEC); /* the next block's input; past the row, the next row's (a prefetch never faults) */
+                const realv e = softmax_expv(XINV(j + k, xr, mr) - bm);
+                STV_WHOLE(e, j + k, yr);
+                block += e;
+            }
+            total += block;
+        }
+        realv block = 0;
+        for (; j < b1; j++) {
+            PREFETCH(xr + (j + blk) * VEC);
+            const realv e = softmax_expv(XINV(j, xr, mr) - bm);
+            STV_WHOLE(e, j, yr);
+            block += e;
+        }
+        bmax[nb] = bm;
+        bsum[nb] = HSUM(total + block);
+        m = fmax(m, bm);
+    }
+    const realv tv = load_part(xr + nv * VEC, MASK_AT(mr, nv * VEC), tail, scale);
+    m = fmax(m, HMAX(max_keep((realv)(REAL_LOWEST), tv)));
+    const realv te = softmax_expv(tv - m);
+    real s = HSUM(te);
+    for (uint b = 0; b < nb; b++) {
+        s += bsum[b] * softmax_exp(bmax[b] - m);
+    }
+    const real inv = norm_inv(s);
+    uint b = 0;
+    for (ulong b0 = 0; b0 < nv; b0 += blk, b++) {
+        const real f = softmax_exp(bmax[b] - m) * inv;
+        const ulong b1 = min(nv, b0 + blk);
+        for (ulong k = b0; k < b1; k++) {
+            STV_WHOLE(LDV(k, yr) * f, k, yr);
+        }
+    }
+    store_part(yr + nv * VEC, te * inv, tail);
+}
+#endif
+
 __kernel void softmax_vector(__global const store_t *x, __global store_t *y, const ulong rows, const ulong cols,
                              __global const uchar *mask, const ulong mask_stride, const real scale) {
     const ulong r = get_global_id(0);
@@ -23,6 +101,12 @@ __kernel void softmax_vector(__global const store_t *x, __global store_t *y, con
     __global const uchar *mr = MASK_ROW(r);
     const ulong nv = cols / VEC;
     const uint tail = (uint)(cols - nv * VEC);
+#ifdef KEEP_EXP
+    if (nv > ROW_BLOCK) {
+        long_row(xr, yr, mr, nv, tail, scale);
+        return;
+    }
+#endif
 
     const realv tv = load_part(xr + nv * VEC, MASK_AT(mr, nv * VEC), tail, scale);
     /* Four independent maxima, so the loop runs at load speed rather than at a max's latency. */

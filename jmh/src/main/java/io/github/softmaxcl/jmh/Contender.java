@@ -62,12 +62,30 @@ abstract class Contender implements AutoCloseable {
      * @throws Exception if the implementation cannot be set up here
      */
     static Contender create(String name, float[] in, int rows, int cols) throws Exception {
+        return create(name, in, rows, cols, true);
+    }
+
+    /**
+     * @param name one of the names above
+     * @param in row-major logits, shared and never modified
+     * @param rows rows
+     * @param cols row length
+     * @param spin whether ONNX Runtime's idle workers may spin between calls (its default); off where
+     *             calls of different contenders alternate, so that its spinning never takes the cores
+     *             from the next contender's call
+     * @return the prepared contender
+     * @throws Exception if the implementation cannot be set up here
+     */
+    static Contender create(String name, float[] in, int rows, int cols, boolean spin) throws Exception {
+        if (!spin && (name.equals(ORT_ARRAY) || name.equals(ORT_DIRECT))) {
+            return new Ort(in, rows, cols, name.equals(ORT_DIRECT), false);
+        }
         return switch (name) {
             case SOFTMAX_CL_ARRAY -> new SoftmaxClArray(in, rows, cols);
             case SOFTMAX_CL_DIRECT -> new SoftmaxClDirect(in, rows, cols);
             case SOFTMAX_CL_DEVICE -> new SoftmaxClDevice(in, rows, cols);
-            case ORT_ARRAY -> new Ort(in, rows, cols, false);
-            case ORT_DIRECT -> new Ort(in, rows, cols, true);
+            case ORT_ARRAY -> new Ort(in, rows, cols, false, true);
+            case ORT_DIRECT -> new Ort(in, rows, cols, true, true);
             case DJL_PYTORCH -> new DjlPytorch(in, rows, cols);
             case JAVA_REFERENCE -> new JavaReference(in, rows, cols);
             default -> throw new IllegalArgumentException("unknown contender '" + name + "'");
@@ -225,11 +243,14 @@ abstract class Contender implements AutoCloseable {
         private final long[] shape;
         private final float[] out;
 
-        Ort(float[] in, int rows, int cols, boolean direct) throws OrtException {
+        Ort(float[] in, int rows, int cols, boolean direct, boolean spin) throws OrtException {
             super(in, rows, cols);
             this.direct = direct;
             shape = new long[] {rows, cols};
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                if (!spin) {
+                    options.addConfigEntry("session.intra_op.allow_spinning", "0");
+                }
                 session = env.createSession(OnnxSoftmaxModel.bytes(), options);
             }
             x = directFloats(in.length);

@@ -82,7 +82,7 @@ public class SoftmaxBenchmark {
         float[] in = Inputs.floats(Inputs.Pattern.RANDOM, s.rows(), s.cols(), 20240611L);
         impl = Contender.create(contender, in, s.rows(), s.cols());
         impl.run();
-        verify(impl, in, s.rows(), s.cols());
+        verify(contender, shape, impl, in, s.rows(), s.cols());
     }
 
     /**
@@ -91,7 +91,8 @@ public class SoftmaxBenchmark {
      * the record, when a peer misses the float32 tolerance): then the error goes to stderr and to
      * target/jmh-inaccurate.txt, which bench/jmh_table.py uses to flag the row.
      */
-    private void verify(Contender impl, float[] in, int rows, int cols) throws IOException {
+    static void verify(String contender, String shape, Contender impl, float[] in, int rows, int cols)
+            throws IOException {
         Tolerance tol = Tolerance.FLOAT32;
         double[] row = new double[cols];
         double[] ref = new double[cols];

@@ -1,6 +1,7 @@
 /*
- * The polynomial exp of softmax_exp.clh against the exact exp, and the vector variants with either
- * exp against the reference. The bound stated in the header (within 1 ulp for -87.3365 <= t <= 0,
+ * The CPU (vector) variants' own arithmetic: the polynomial exp of softmax_exp.clh against the exact
+ * exp, the vector variants with either exp against the reference, and VECTOR's block-by-block path
+ * for long rows on inputs that put every special case in a block of its own. The bound stated in the header (within 1 ulp for -87.3365 <= t <= 0,
  * exactly +0 below, exact 0 / NaN / 1 for -inf / NaN / +-0) is checked on every 61st float32 from -0
  * down to -inf (35 million arguments, every binade, every low-bit pattern) and on every float near
  * the cutoff, for the scalar and the vector form, which must also agree bit for bit: the kernels mix
@@ -37,7 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ExpPolyTest {
+class CpuKernelsTest {
     /** EXPP_MIN of softmax_exp.clh: the float nearest ln(2^-126). */
     private static final float CUTOFF = -0x1.5d58a0p+6f;
     private static final int BATCH = 1 << 22;
@@ -174,6 +175,45 @@ class ExpPolyTest {
                         Comparison c = FamilyCheck.compareForward(x, y, new long[] {rows, cols}, -1, t, o, null);
                         assertTrue(c.passed(), v + " poly=" + poly + " " + t + " " + pattern + " " + o + ": " + c);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows of more than 256 vectors go block by block (softmax_vector.cl, long_row): one block all
+     * -inf, one far below the row's max, one with the max, one partial; then NaN, +inf, all -inf and
+     * masked-out rows, where whole rows must come out exactly as the non-finite rules say.
+     */
+    @Test
+    void longRowsBlockByBlockMatchTheReference() {
+        int vec = Planner.defaultVec(ElementType.FLOAT32);
+        for (int cols : new int[] {vec * 300 + 5, vec * (64 * 256 + 100) + 7}) {
+            int rows = 7;
+            double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 9);
+            int blk = Math.max(256, (cols / vec + 63) / 64) * vec; // elements per block, as the kernel has it
+            for (int c = 0; c < blk; c++) {
+                x[c] = Double.NEGATIVE_INFINITY; // row 0: its first block all -inf
+                x[cols + c] -= 200; // row 1: its first block far below the rest
+            }
+            x[2 * cols + cols - 3] = 80; // row 2: the max in the partial tail
+            x[3 * cols + blk + 5] = Double.NaN; // row 3: NaN in the second block
+            x[4 * cols + 2 * blk - 1] = Double.POSITIVE_INFINITY; // row 4: +inf at a block's end
+            for (int c = 0; c < cols; c++) {
+                x[5 * cols + c] = Double.NEGATIVE_INFINITY; // row 5: all -inf
+            }
+            x[6 * cols] = 1e30; // row 6: one huge entry, every other exp underflows
+            double[] xf = FamilyCheck.rounded(x, ElementType.FLOAT32);
+            SoftmaxOp[] ops = {SoftmaxOp.softmax(), SoftmaxOp.softmax().withMaskedRows(MaskedRows.ZERO),
+                SoftmaxOp.softmax().withTemperature(3)};
+            for (SoftmaxOp o : ops) {
+                Plan plan = Planner.configure(Variant.VECTOR, rows, cols, ElementType.FLOAT32, cl.device, 0,
+                        Tunables.DEFAULTS);
+                for (boolean poly : new boolean[] {true, false}) {
+                    double[] y = run(plan.withPolyExp(poly), o, xf, rows, cols, ElementType.FLOAT32);
+                    Comparison c = FamilyCheck.compareForward(xf, y, new long[] {rows, cols}, -1,
+                            ElementType.FLOAT32, o, null);
+                    assertTrue(c.passed(), cols + " poly=" + poly + " " + o + ": " + c);
                 }
             }
         }
