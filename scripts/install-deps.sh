@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what softmax-cl needs on Debian/Ubuntu, skipping whatever is already there:
-#   - a JDK >= 17 and Maven (to build; skipped with --runtime-only),
-#   - the Oclgrind GPU simulator (oclgrind), which the tests' simulator checks run the kernels on
-#     (skipped with --runtime-only; it registers no OpenCL driver, the tests point to it themselves),
+#   - a JDK >= 17 and Maven (to build), the Oclgrind GPU simulator (oclgrind; the tests' simulator
+#     checks run the kernels on it; it registers no OpenCL driver, the tests point to it themselves)
+#     and procps where a minimal system lacks it (the tests send SIGINT with its kill); all four
+#     skipped with --runtime-only,
 #   - the OpenCL ICD loader (ocl-icd-libopencl1),
 #   - PoCL (pocl-opencl-icd), an OpenCL driver for the CPU, unless an OpenCL driver is already
 #     registered or --no-pocl is given (GPU images, where the vendor driver is the platform).
@@ -35,12 +36,14 @@ java_ok() {
 have_loader() { ldconfig -p 2>/dev/null | grep -q 'libOpenCL\.so\.1'; }
 have_driver() { ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; }
 have_oclgrind() { [ -f /usr/lib/oclgrind/liboclgrind-rt-icd.so ]; }
+have_kill() { [ -x /bin/kill ] || [ -x /usr/bin/kill ]; }
 
 packages=()
 if [ "$runtime_only" -eq 0 ]; then
   java_ok || packages+=(JDK)
   command -v mvn >/dev/null 2>&1 || packages+=(maven)
   have_oclgrind || packages+=(oclgrind)
+  have_kill || packages+=(procps)
 fi
 have_loader || packages+=(ocl-icd-libopencl1)
 if [ "$pocl" -eq 1 ] && ! have_driver; then packages+=(pocl-opencl-icd); fi
@@ -64,6 +67,16 @@ for p in "${packages[@]}"; do
     resolved+=("$p")
   fi
 done
+# Slim images (debian:*-slim) keep dpkg from unpacking man pages, and the JDK's postinst then fails
+# to link its man pages into the missing /usr/share/man/man1 (debuerreotype/debuerreotype#10).
+mkdir -p /usr/share/man/man1
 echo "softmax-cl: installing ${resolved[*]} with apt-get" >&2
-apt-get install -y -qq --no-install-recommends "${resolved[@]}" >/dev/null
+log="$(mktemp)"
+if ! apt-get install -y -qq --no-install-recommends "${resolved[@]}" >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "softmax-cl: apt-get install ${resolved[*]} failed (its output is above)" >&2
+  exit 1
+fi
+rm -f "$log"
 echo "softmax-cl: installed ${resolved[*]}" >&2
