@@ -6,7 +6,8 @@
 #   java.base: everything; java.logging: JOCL logs through java.util.logging; java.xml: Logback
 #   parses logback.xml with SAX; java.naming: Logback's JNDI helpers; java.sql: Jackson's
 #   java.sql.Date and Timestamp (de)serializers; jdk.unsupported: sun.misc.Unsafe for any library
-#   that probes for it. Left out on purpose: java.desktop (about 14 MB), needed only for Jackson's
+#   that probes for it; jdk.management: the process CPU time the device-group bench reports
+#   (com.sun.management). Left out on purpose: java.desktop (about 14 MB), needed only for Jackson's
 #   optional java.beans annotations, which Jackson loads reflectively and skips when absent.
 # jdeps checks the jar against the list, so a new dependency that needs another module fails the
 # image build instead of the first run.
@@ -17,7 +18,7 @@ set -euo pipefail
 jar="$1"
 out="$2"
 jdk="${JDK:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}"
-modules="java.base,java.logging,java.naming,java.sql,java.xml,jdk.unsupported"
+modules="java.base,java.logging,java.naming,java.sql,java.xml,jdk.unsupported,jdk.management"
 
 [ -f "$jar" ] || { echo "jlink-jre.sh: no jar at $jar" >&2; exit 1; }
 [ -x "$jdk/bin/jlink" ] || { echo "jlink-jre.sh: no jlink at $jdk/bin/jlink (set JDK=...)" >&2; exit 1; }

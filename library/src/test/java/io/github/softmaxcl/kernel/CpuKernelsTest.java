@@ -29,16 +29,12 @@ import java.util.Arrays;
 import java.util.List;
 import org.jocl.CL;
 import org.jocl.Pointer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CpuKernelsTest {
+class CpuKernelsTest extends ClTest {
     /** EXPP_MIN of softmax_exp.clh: the float nearest ln(2^-126). */
     private static final float CUTOFF = -0x1.5d58a0p+6f;
     private static final int BATCH = 1 << 22;
@@ -51,18 +47,6 @@ class CpuKernelsTest {
                 }
             }
             """;
-
-    private ClFixture cl;
-
-    @BeforeAll
-    void open() {
-        cl = new ClFixture();
-    }
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     /** The largest error in ulps over the arguments, after checking the exact cases. */
     private double check(float[] args, int vec) {

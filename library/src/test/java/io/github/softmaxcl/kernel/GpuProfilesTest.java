@@ -22,25 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GpuProfilesTest {
+class GpuProfilesTest extends ClTest {
     private static final Features ALL = new Features(true, 0.5, true, true);
-    private ClFixture cl;
-
-    @BeforeAll
-    void open() {
-        cl = new ClFixture();
-    }
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     /** Row lengths from 1 to 16M: every power of two and its neighbours, and each profile's thresholds. */
     private static TreeSet<Long> lengths(DeviceInfo d, ElementType t) {

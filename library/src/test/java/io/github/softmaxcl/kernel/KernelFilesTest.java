@@ -25,31 +25,15 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KernelFilesTest {
+class KernelFilesTest extends ClTest {
     private static final Path DIR = Path.of("..", "kernels");
     private static final Pattern KERNEL = Pattern.compile("__kernel\\b[^;{]*?\\bvoid\\s+(\\w+)\\s*\\(");
     private static final String[] FEATURES = {"-DLOG_SOFTMAX", "-DSCALED", "-DHAS_MASK", "-DMASKED_ZERO"};
-
-    private ClFixture cl;
-
-    @BeforeAll
-    void open() {
-        cl = new ClFixture();
-    }
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     /** Every kernel file and the functions it must declare, from the definitions the host launches. */
     static Map<String, List<String>> definitions() {

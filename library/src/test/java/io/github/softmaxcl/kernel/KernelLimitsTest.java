@@ -23,27 +23,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.jocl.CL;
 import org.jocl.Pointer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KernelLimitsTest {
+class KernelLimitsTest extends ClTest {
     private static final ElementType T = ElementType.FLOAT32;
-    private ClFixture cl;
-
-    @BeforeAll
-    void open() {
-        cl = new ClFixture();
-    }
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     @Test
     void everyKernelKnowsItsLimitsAndWorkGroupKernelsTheirCompiledSize() {

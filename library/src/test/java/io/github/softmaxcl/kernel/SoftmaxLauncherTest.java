@@ -27,29 +27,13 @@ import java.util.List;
 import java.util.Random;
 import org.jocl.CL;
 import org.jocl.Pointer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SoftmaxLauncherTest {
+class SoftmaxLauncherTest extends ClTest {
     private static final SoftmaxOp[] OPTIONS = {SoftmaxOp.softmax(),
             SoftmaxOp.logSoftmax().withTemperature(0.7).withMaskedRows(MaskedRows.ZERO)};
-
-    private ClFixture cl;
-
-    @BeforeAll
-    void open() {
-        cl = new ClFixture();
-    }
-
-    @AfterAll
-    void close() {
-        cl.close();
-    }
 
     private SoftmaxLauncher launcher(long cap) {
         return new SoftmaxLauncher(cl.context, cl.queue, cl.programs, cl.device, cap);
