@@ -12,6 +12,27 @@
 
 #define PREFETCH_ROW_BYTES (64 << 10)
 
+/* The max of vectors [from, to) of a row and of `seed`: four independent maxima, so the loop runs at
+ * load speed rather than at a max's latency. */
+inline real max_vectors(__global const store_t *xr, __global const uchar *mr, ulong from, ulong to, realv seed,
+                        const real scale) {
+    realv m0 = seed;
+    realv m1 = (realv)(REAL_LOWEST);
+    realv m2 = (realv)(REAL_LOWEST);
+    realv m3 = (realv)(REAL_LOWEST);
+    ulong i = from;
+    for (; i + 4 <= to; i += 4) {
+        m0 = max_keep(m0, XINV(i, xr, mr));
+        m1 = max_keep(m1, XINV(i + 1, xr, mr));
+        m2 = max_keep(m2, XINV(i + 2, xr, mr));
+        m3 = max_keep(m3, XINV(i + 3, xr, mr));
+    }
+    for (; i < to; i++) {
+        m0 = max_keep(m0, XINV(i, xr, mr));
+    }
+    return HMAX(fmax(fmax(m0, m1), fmax(m2, m3)));
+}
+
 #ifdef KEEP_EXP
 /* Rows of more than ROW_BLOCK vectors (16 KiB of float) go block by block: each block's max, then
  * its exp against that max from L1, stored with the block's (max, sum); the row's (max, sum) follows
@@ -32,21 +53,7 @@ inline void long_row(__global const store_t *xr, __global store_t *yr, __global 
     uint nb = 0;
     for (ulong b0 = 0; b0 < nv; b0 += blk, nb++) {
         const ulong b1 = min(nv, b0 + blk);
-        realv m0 = (realv)(REAL_LOWEST);
-        realv m1 = m0;
-        realv m2 = m0;
-        realv m3 = m0;
-        ulong i = b0;
-        for (; i + 4 <= b1; i += 4) {
-            m0 = max_keep(m0, XINV(i, xr, mr));
-            m1 = max_keep(m1, XINV(i + 1, xr, mr));
-            m2 = max_keep(m2, XINV(i + 2, xr, mr));
-            m3 = max_keep(m3, XINV(i + 3, xr, mr));
-        }
-        for (; i < b1; i++) {
-            m0 = max_keep(m0, XINV(i, xr, mr));
-        }
-        const real bm = HMAX(fmax(fmax(m0, m1), fmax(m2, m3)));
+        const real bm = max_vectors(xr, mr, b0, b1, (realv)(REAL_LOWEST), scale);
         realv total = 0;
         ulong j = b0;
         for (; j + SUM_BLOCK <= b1; j += SUM_BLOCK) {
@@ -109,22 +116,7 @@ __kernel void softmax_vector(__global const store_t *x, __global store_t *y, con
 #endif
 
     const realv tv = load_part(xr + nv * VEC, MASK_AT(mr, nv * VEC), tail, scale);
-    /* Four independent maxima, so the loop runs at load speed rather than at a max's latency. */
-    realv m0 = max_keep((realv)(REAL_LOWEST), tv);
-    realv m1 = (realv)(REAL_LOWEST);
-    realv m2 = (realv)(REAL_LOWEST);
-    realv m3 = (realv)(REAL_LOWEST);
-    ulong i = 0;
-    for (; i + 4 <= nv; i += 4) {
-        m0 = max_keep(m0, XINV(i, xr, mr));
-        m1 = max_keep(m1, XINV(i + 1, xr, mr));
-        m2 = max_keep(m2, XINV(i + 2, xr, mr));
-        m3 = max_keep(m3, XINV(i + 3, xr, mr));
-    }
-    for (; i < nv; i++) {
-        m0 = max_keep(m0, XINV(i, xr, mr));
-    }
-    const real m = HMAX(fmax(fmax(m0, m1), fmax(m2, m3)));
+    const real m = max_vectors(xr, mr, 0, nv, max_keep((realv)(REAL_LOWEST), tv), scale);
 
     realv total = 0;
     ulong j = 0;
