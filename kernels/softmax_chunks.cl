@@ -2,12 +2,32 @@
  * softmax_chunks.cl - variant CHUNKS (CPUs, rows too long for a core's cache): the two stages of
  * softmax_split.cl with one work-item per chunk of a row and VEC-wide vectors. The partial kernel keeps
  * a running (max, sum) over blocks of vectors into `part`; the finish kernel folds a row's pairs and
- * writes its chunk. DRAM sees two reads and one write. Both kernels take rows [row0, row0 + rows) of
- * the buffers, so the host can bound `part` (2 * split values per row) by windows of rows.
+ * writes its chunk, computing exp again from x. DRAM sees two reads and one write. Both kernels take
+ * rows [row0, row0 + rows) of the buffers, so the host can bound `part` (2 * split values per row) by
+ * windows of rows.
  *
  *   VEC   vector width (softmax_storage.clh)
  */
 #include "softmax_cpu.clh"
+
+/* A row's (max, sum) from its n stored pairs, in index order, so that every work-item of the row
+ * arrives at the same bits: the max first, then sum_j s_j * exp(m_j - max), one exp per pair where
+ * merging pair by pair (merge_pair) takes two. Every work-item folds all of its row's pairs, split^2
+ * exps per row (65536 at 1x16777216, split 256), so they are the polynomial exp where the plan has
+ * it, not the built-in one. A pair of a chunk with no finite entry has m_j = REAL_LOWEST and s_j = 0
+ * and adds 0; a pair with m_j = +inf has s_j = NaN and makes the sum NaN. */
+inline void fold_chunk_pairs(__global const real *pr, uint n, real *m, real *s) {
+    real mm = REAL_LOWEST;
+    for (uint j = 0; j < n; j++) {
+        mm = fmax(mm, pr[2 * j]);
+    }
+    real ss = 0;
+    for (uint j = 0; j < n; j++) {
+        ss += pr[2 * j + 1] * softmax_exp(pr[2 * j] - mm);
+    }
+    *m = mm;
+    *s = ss;
+}
 
 /* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); its pair goes to part at
  * the work-item's index within this launch. */
@@ -67,7 +87,7 @@ __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t 
     const ulong g = gid - lr * split;
     real m;
     real s;
-    fold_pairs(part + 2 * lr * split, split, &m, &s);
+    fold_chunk_pairs(part + 2 * lr * split, split, &m, &s);
     const real inv = norm_inv(s);
     const real lg = norm_log(s);
 

@@ -1,7 +1,8 @@
 /*
  * The CPU (vector) variants' own arithmetic: the polynomial exp of softmax_exp.clh against the exact
  * exp, the vector variants with either exp against the reference, and VECTOR's block-by-block path
- * for long rows on inputs that put every special case in a block of its own. The bound stated in the header (within 1 ulp for -87.3365 <= t <= 0,
+ * for long rows and CHUNKS' fold of its chunks' (max, sum) pairs on inputs that put every special case
+ * in a block or chunk of its own. The bound stated in the header (within 1 ulp for -87.3365 <= t <= 0,
  * exactly +0 below, exact 0 / NaN / 1 for -inf / NaN / +-0) is checked on every 61st float32 from -0
  * down to -inf (35 million arguments, every binade, every low-bit pattern) and on every float near
  * the cutoff, for the scalar and the vector form, which must also agree bit for bit: the kernels mix
@@ -203,6 +204,59 @@ class CpuKernelsTest extends ClTest {
         }
     }
 
+    /**
+     * CHUNKS folds its rows' (max, sum) pairs (softmax_chunks.cl, fold_chunk_pairs) on inputs that put
+     * each special case in a chunk of its own: 4 chunks a row (the last one empty at 9 columns), float32
+     * with either exp and float64, with and without a mask that takes out a whole chunk and a whole row;
+     * in place (x and y one buffer) it must give the same bits.
+     */
+    @Test
+    void chunksWithEverySpecialCaseInAChunkOfItsOwnMatchTheReference() {
+        int split = 4;
+        int rows = 9;
+        for (int cols : new int[] {9, 4007}) {
+            int chunk = (cols + split - 1) / split;
+            double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 13);
+            for (int c = 0; c < chunk; c++) {
+                x[c] = Double.NEGATIVE_INFINITY; // row 0: its first chunk all -inf
+                x[cols + c] -= 200; // row 1: its first chunk far below the rest (its factor underflows)
+            }
+            x[2 * cols + cols - 1] = 80; // row 2: the max in the last chunk's last column
+            x[3 * cols + chunk + 1] = Double.NaN; // row 3: NaN in the second chunk
+            x[4 * cols + 2 * chunk - 1] = Double.POSITIVE_INFINITY; // row 4: +inf at a chunk's end
+            for (int c = 0; c < cols; c++) {
+                x[5 * cols + c] = Double.NEGATIVE_INFINITY; // row 5: all -inf
+            }
+            x[6 * cols + chunk] = 1e30; // row 6: one huge entry, every other exp underflows
+            byte[] mask = new byte[rows * cols];
+            Arrays.fill(mask, (byte) 1);
+            Arrays.fill(mask, 7 * cols + chunk, 7 * cols + 2 * chunk, (byte) 0); // row 7: second chunk masked
+            Arrays.fill(mask, 8 * cols, 9 * cols, (byte) 0); // row 8: all masked
+            SoftmaxOp[] ops = {SoftmaxOp.softmax(), SoftmaxOp.softmax().withMaskedRows(MaskedRows.ZERO),
+                SoftmaxOp.softmax().withTemperature(3), SoftmaxOp.logSoftmax().withMaskedRows(MaskedRows.ZERO)};
+            for (ElementType t : new ElementType[] {ElementType.FLOAT32, ElementType.FLOAT64}) {
+                double[] xt = FamilyCheck.rounded(x, t);
+                Plan plan = Planner.configure(Variant.CHUNKS, rows, cols, t, cl.device, split, Tunables.DEFAULTS);
+                for (SoftmaxOp o : ops) {
+                    for (byte[] m : new byte[][] {null, mask}) {
+                        for (boolean poly : t == ElementType.FLOAT32 ? new boolean[] {true, false} : new boolean[] {false}) {
+                            String what = cols + " " + t + " poly=" + poly + " " + o + (m == null ? "" : " masked");
+                            double[] y = run(plan.withPolyExp(poly), o, xt, m, rows, cols, t, false);
+                            Comparison c = FamilyCheck.compareForward(xt, y, new long[] {rows, cols}, -1, t, o, m);
+                            assertTrue(c.passed(), what + ": " + c);
+                            double[] inPlace = run(plan.withPolyExp(poly), o, xt, m, rows, cols, t, true);
+                            for (int i = 0; i < y.length; i++) {
+                                if (Double.doubleToRawLongBits(y[i]) != Double.doubleToRawLongBits(inPlace[i])) {
+                                    fail(what + ": in place gives " + inPlace[i] + " at " + i + ", not " + y[i]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void float64AndTheGpuVariantsKeepTheBuiltinExp() {
         for (Variant v : Variant.values()) {
@@ -224,29 +278,44 @@ class CpuKernelsTest extends ClTest {
     }
 
     private double[] run(Plan plan, SoftmaxOp o, double[] x, long rows, long cols, ElementType t) {
-        Features f = new Features(o.isLog(), 1.0 / o.temperature(), false, o.maskedRows() == MaskedRows.ZERO);
+        return run(plan, o, x, null, rows, cols, t, false);
+    }
+
+    /** One launch of the plan on x (float32, float64 or bfloat16), with a full-shape mask or none, into y or in place. */
+    private double[] run(Plan plan, SoftmaxOp o, double[] x, byte[] mask, long rows, long cols, ElementType t,
+            boolean inPlace) {
+        Features f = new Features(o.isLog(), 1.0 / o.temperature(), mask != null, o.maskedRows() == MaskedRows.ZERO);
         long bytes = x.length * (long) t.bytes();
         ByteBuffer in = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
         for (double d : x) {
-            if (t == ElementType.FLOAT32) {
-                in.putFloat((float) d);
-            } else {
-                in.putShort((short) (Float.floatToRawIntBits((float) d) >>> 16));
+            switch (t) {
+                case FLOAT64 -> in.putDouble(d);
+                case FLOAT32 -> in.putFloat((float) d);
+                default -> in.putShort((short) (Float.floatToRawIntBits((float) d) >>> 16));
             }
         }
         ByteBuffer out = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
         try (SoftmaxLauncher l = new SoftmaxLauncher(cl.context, cl.queue, cl.programs, cl.device, Long.MAX_VALUE);
                 ClBuffer xb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_WRITE, bytes);
-                ClBuffer yb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_WRITE, bytes)) {
+                ClBuffer yb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_WRITE, bytes);
+                ClBuffer mb = ClBuffer.allocate(cl.context, CL.CL_MEM_READ_ONLY, mask == null ? 1 : mask.length)) {
             xb.write(cl.queue, 0, bytes, Pointer.to(in.flip()));
-            List<ClEvent> events = l.enqueue(plan, f, xb, yb, rows, cols, null, 0, false);
+            if (mask != null) {
+                mb.write(cl.queue, 0, mask.length, Pointer.to(ByteBuffer.allocateDirect(mask.length).put(mask).flip()));
+            }
+            ClBuffer target = inPlace ? xb : yb;
+            List<ClEvent> events = l.enqueue(plan, f, xb, target, rows, cols, mask == null ? null : mb,
+                    mask == null ? 0 : cols, false);
             events.forEach(ClEvent::close);
-            yb.read(cl.queue, 0, bytes, Pointer.to(out));
+            target.read(cl.queue, 0, bytes, Pointer.to(out));
         }
         double[] y = new double[x.length];
         for (int i = 0; i < y.length; i++) {
-            y[i] = t == ElementType.FLOAT32 ? out.getFloat(i * 4)
-                    : Float.intBitsToFloat((out.getShort(i * 2) & 0xFFFF) << 16);
+            y[i] = switch (t) {
+                case FLOAT64 -> out.getDouble(i * 8);
+                case FLOAT32 -> out.getFloat(i * 4);
+                default -> Float.intBitsToFloat((out.getShort(i * 2) & 0xFFFF) << 16);
+            };
         }
         return y;
     }
