@@ -72,6 +72,27 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
      */
     public static Comparison of(Values device, Values reference, long rows, long cols, Tolerance.Kind kind,
             ElementType format, java.util.function.LongPredicate masked) {
+        return of(device, reference, i -> Math.abs(reference.get(i)), rows, cols, kind, format, masked);
+    }
+
+    /**
+     * The general comparison with the relative tolerance taken of a magnitude other than the
+     * reference value's: for gradients, the size of the terms each element is computed from
+     * ({@link ReferenceFamily#backwardMagnitude}), since a difference that cancels keeps the
+     * rounding of its terms.
+     *
+     * @param device the device output, one vector per row
+     * @param reference the reference output, same layout
+     * @param magnitude what the relative tolerance is taken of, at least |reference|, same layout
+     * @param rows rows
+     * @param cols row length
+     * @param kind softmax, log-softmax or gradient
+     * @param format the device's element format (tolerance and ULPs)
+     * @param masked elements whose input was -inf or masked: exactly 0 (or exactly -inf for log) required
+     * @return the comparison
+     */
+    public static Comparison of(Values device, Values reference, Values magnitude, long rows, long cols,
+            Tolerance.Kind kind, ElementType format, java.util.function.LongPredicate masked) {
         Tolerance tol = Tolerance.of(format, kind);
         double maxAbs = 0;
         double maxRel = 0;
@@ -115,7 +136,7 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
                         maxRel = Math.max(maxRel, err / Math.abs(ref));
                     }
                     maxUlp = Math.max(maxUlp, ulps(d, ref, format));
-                    bad = !tol.accepts(d, ref);
+                    bad = !tol.accepts(d, ref, Math.max(Math.abs(ref), magnitude.get(i)));
                     sum += kind == Tolerance.Kind.LOG ? Math.exp(d) : d;
                     double stored = rounded(ref, format);
                     refSum += kind == Tolerance.Kind.LOG ? Math.exp(stored) : stored;

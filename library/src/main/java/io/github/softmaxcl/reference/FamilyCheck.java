@@ -209,7 +209,8 @@ public final class FamilyCheck {
         long[] d = ReferenceFamily.dims(shape, axis);
         double[] dr = ReferenceFamily.toRows(dx, shape, axis);
         double[] rr = ReferenceFamily.toRows(ref, shape, axis);
-        return Comparison.of(i -> dr[(int) i], i -> rr[(int) i], d[0] * d[2], d[1], Tolerance.Kind.GRADIENT, f,
-                i -> false);
+        double[] mr = ReferenceFamily.toRows(ReferenceFamily.backwardMagnitude(y, dy, shape, axis, o), shape, axis);
+        return Comparison.of(i -> dr[(int) i], i -> rr[(int) i], i -> mr[(int) i], d[0] * d[2], d[1],
+                Tolerance.Kind.GRADIENT, f, i -> false);
     }
 }

@@ -118,6 +118,47 @@ public final class ReferenceFamily {
     }
 
     /**
+     * The size of the terms each gradient element is computed from, the scale of its rounding: a
+     * gradient is a difference, dy_i - p_i sum_j dy_j (log-softmax) or p_i (dy_i - sum_j p_j dy_j)
+     * (softmax), over T, which can cancel to far below its terms; the float32 rounding of those terms
+     * then dominates its error, however small the result. Element i is
+     * (|dy_i| + p_i sum_j |dy_j|) / T for log-softmax and p_i (|dy_i| + sum_j p_j |dy_j|) / T for
+     * softmax, with the same layout as {@link #backward}.
+     *
+     * @param y the forward output (log-probabilities for log-softmax)
+     * @param dy the upstream gradient
+     * @param shape the shape
+     * @param axis the axis
+     * @param options log form and temperature
+     * @return the magnitude of each element's terms
+     */
+    public static double[] backwardMagnitude(double[] y, double[] dy, long[] shape, int axis, SoftmaxOp options) {
+        long[] d = dims(shape, axis);
+        int outer = (int) d[0];
+        int k = (int) d[1];
+        int inner = (int) d[2];
+        double scale = 1.0 / options.temperature();
+        double[] mag = new double[y.length];
+        double[] terms = new double[k];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                for (int j = 0; j < k; j++) {
+                    int idx = (o * k + j) * inner + i;
+                    terms[j] = Math.abs(options.isLog() ? dy[idx] : dy[idx] * y[idx]);
+                }
+                double acc = ReferenceSoftmax.pairwiseSum(terms, 0, k);
+                for (int j = 0; j < k; j++) {
+                    int idx = (o * k + j) * inner + i;
+                    double m = options.isLog() ? Math.abs(dy[idx]) + Math.exp(y[idx]) * acc
+                            : Math.abs(y[idx]) * (Math.abs(dy[idx]) + acc);
+                    mag[idx] = m * scale;
+                }
+            }
+        }
+        return mag;
+    }
+
+    /**
      * @param shape a shape
      * @param axis an axis, negative from the end
      * @return {outer, k, inner}

@@ -1,9 +1,11 @@
 /*
  * The accuracy contract, stated once per precision and used by every test and by `verify`.
  * An element passes when |device - reference| <= abs, or when the reference is at least relFloor in
- * magnitude and |device - reference| <= rel * |reference|. Each row that is not all NaN must also sum
- * within rowSum to what the reference sums to once rounded to the format (1 but for that rounding,
- * which in 16 bits can exceed rowSum by itself on long near-uniform rows). Non-finite patterns must match exactly, and -inf inputs must give exactly 0.
+ * magnitude and |device - reference| <= rel * |reference| (for a gradient, rel * the size of the
+ * terms it is computed from). Each row that is not all NaN must also sum within rowSum to what the
+ * reference sums to once rounded to the format (1 but for that rounding, which in 16 bits can exceed
+ * rowSum by itself on long near-uniform rows). Non-finite patterns must match exactly, and -inf
+ * inputs must give exactly 0.
  */
 package io.github.softmaxcl.reference;
 
@@ -46,6 +48,9 @@ public record Tolerance(double abs, double rel, double relFloor, double rowSum) 
      *   float16    1e-3,  1e-3, 6.1e-5, 2e-3            2e-3,  1e-3,  2e-3            4e-3,  4e-3, 6.1e-5
      *   bfloat16   4e-3,  4e-3, 1e-30,  1e-2            1.6e-2, 8e-3, 3e-2            3e-2,  3e-2, 1e-30
      * </pre>
+     * A gradient's relative term is taken of the size of the terms it is the difference of
+     * ({@link ReferenceFamily#backwardMagnitude}: (|dy_i| + p_i sum |dy_j|) / T for log-softmax), not
+     * of its value, which can cancel to far below them while keeping their rounding.
      * float16 is the issue's contract (relative 1e-3 above half's smallest normal, 6.1e-5); bfloat16
      * has 3 fewer significand bits, so 4x. Log-softmax errors grow with |output| (x - max is rounded),
      * hence a relative term with no floor; and a log-probability L stored in bfloat16 is off by up to
@@ -92,7 +97,18 @@ public record Tolerance(double abs, double rel, double relFloor, double rowSum) 
      * @return whether the element is within tolerance
      */
     public boolean accepts(double device, double reference) {
+        return accepts(device, reference, Math.abs(reference));
+    }
+
+    /**
+     * @param device device value
+     * @param reference reference value (finite)
+     * @param magnitude what the relative error is taken of: |reference|, or for a gradient the size
+     *     of the terms it is the difference of
+     * @return whether the element is within tolerance
+     */
+    public boolean accepts(double device, double reference, double magnitude) {
         double err = Math.abs(device - reference);
-        return err <= abs || (Math.abs(reference) >= relFloor && err <= rel * Math.abs(reference));
+        return err <= abs || (magnitude >= relFloor && err <= rel * magnitude);
     }
 }

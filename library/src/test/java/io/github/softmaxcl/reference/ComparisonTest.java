@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.softmaxcl.ElementType;
+import io.github.softmaxcl.SoftmaxOp;
 import org.junit.jupiter.api.Test;
 
 class ComparisonTest {
@@ -104,5 +105,41 @@ class ComparisonTest {
         assertEquals(1, Comparison.ulps(Math.nextUp(1.0f), 1.0, ElementType.FLOAT32));
         assertEquals(2, Comparison.ulps(Math.nextUp(Math.nextUp(0.5)), 0.5, ElementType.FLOAT64));
         assertEquals(2, Comparison.ulps(Float.MIN_VALUE, -Float.MIN_VALUE, ElementType.FLOAT32));
+    }
+
+    /**
+     * A log-softmax gradient that cancels: dy_0 is within 1e-4 of p_0 sum dy, so dx_0 is about a
+     * millionth of its terms (about 150). An error of 3e-5, far below the float32 rounding of those
+     * terms, fails a tolerance taken of dx_0 itself but passes the stated one, taken of the terms;
+     * an error of 0.1, above 1e-4 of them, fails.
+     */
+    @Test
+    void gradientToleranceIsTakenOfItsTerms() {
+        long[] shape = {1, 4};
+        double[] logits = {2, 0, -1, 0.5};
+        double[] p = ReferenceSoftmax.softmax(logits, 1, 4);
+        double[] y = new double[4];
+        for (int i = 0; i < 4; i++) {
+            y[i] = Math.log(p[i]);
+        }
+        double others = 30 - 20 + 40;
+        double[] dy = {p[0] * others / (1 - p[0]) + 1e-4, 30, -20, 40};
+        SoftmaxOp log = SoftmaxOp.logSoftmax();
+        double[] ref = ReferenceFamily.backward(y, dy, shape, -1, log);
+        double[] mag = ReferenceFamily.backwardMagnitude(y, dy, shape, -1, log);
+        assertTrue(Math.abs(ref[0]) < 1e-4 && mag[0] > 100, ref[0] + " of terms " + mag[0]);
+
+        double[] close = ref.clone();
+        close[0] += 3e-5;
+        assertTrue(FamilyCheck.compareBackward(y, dy, close, shape, -1, ElementType.FLOAT32, log).passed());
+        Comparison ofValue = Comparison.of(i -> close[(int) i], i -> ref[(int) i], 1, 4, Tolerance.Kind.GRADIENT,
+                ElementType.FLOAT32, i -> false);
+        assertFalse(ofValue.passed(), ofValue.toString());
+
+        double[] wrong = ref.clone();
+        wrong[0] += 0.1;
+        Comparison c = FamilyCheck.compareBackward(y, dy, wrong, shape, -1, ElementType.FLOAT32, log);
+        assertFalse(c.passed());
+        assertEquals(1, c.failures());
     }
 }
