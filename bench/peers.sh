@@ -32,12 +32,22 @@ raw="$out/raw.txt"
 for ((r = 1; r <= rounds; r++)); do
   for s in "${shapes[@]}"; do
     rows="${s%x*}"; cols="${s#*x}"
-    java -jar "$jar" bench --no-reference --axis0 none --shape "$s" --json "$out/cl.json" >"$out/cl.log" 2>&1 || { cat "$out/cl.log" >&2; exit 1; }
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))[0]; print("%s softmax-cl %.3f ms %.2f GB/s copy %.2f" % (d["shape"], d["kernel_ms"], d["kernel_gbps"], d["copy_gbps"]))' \
+    if ! java -jar "$jar" bench --no-reference --axis0 none --shape "$s" --json "$out/cl.json" \
+        >"$out/cl.log" 2>&1; then
+      cat "$out/cl.log" >&2
+      exit 1
+    fi
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))[0]
+print("%s softmax-cl %.3f ms %.2f GB/s copy %.2f" % (d["shape"], d["kernel_ms"], d["kernel_gbps"], d["copy_gbps"]))' \
       "$out/cl.json" | sed "s/^/$r /" >> "$raw"
     "$out/softmax_c" "$rows" "$cols" 15 c-openmp | sed "s/^/$r /" >> "$raw"
-    if [ "$avx512" = 1 ]; then "$out/softmax_c" "$rows" "$cols" 15 c-avx512 | sed "s/^/$r /" >> "$raw"; fi
-    if [ "$numpy" = 1 ]; then python3 bench/peers/softmax_numpy.py "$rows" "$cols" 7 | sed "s/^/$r /" >> "$raw"; fi
+    if [ "$avx512" = 1 ]; then
+      "$out/softmax_c" "$rows" "$cols" 15 c-avx512 | sed "s/^/$r /" >> "$raw"
+    fi
+    if [ "$numpy" = 1 ]; then
+      python3 bench/peers/softmax_numpy.py "$rows" "$cols" 7 | sed "s/^/$r /" >> "$raw"
+    fi
   done
 done
 python3 - "$raw" <<'PY' | tee "$out/summary.txt"
