@@ -93,28 +93,7 @@ public final class ReferenceFamily {
      * @return dx in double
      */
     public static double[] backward(double[] y, double[] dy, long[] shape, int axis, SoftmaxOp options) {
-        long[] d = dims(shape, axis);
-        int outer = (int) d[0];
-        int k = (int) d[1];
-        int inner = (int) d[2];
-        double scale = 1.0 / options.temperature();
-        double[] dx = new double[y.length];
-        double[] terms = new double[k];
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                for (int j = 0; j < k; j++) {
-                    int idx = (o * k + j) * inner + i;
-                    terms[j] = options.isLog() ? dy[idx] : dy[idx] * y[idx];
-                }
-                double acc = ReferenceSoftmax.pairwiseSum(terms, 0, k);
-                for (int j = 0; j < k; j++) {
-                    int idx = (o * k + j) * inner + i;
-                    double g = options.isLog() ? dy[idx] - Math.exp(y[idx]) * acc : y[idx] * (dy[idx] - acc);
-                    dx[idx] = g * scale;
-                }
-            }
-        }
-        return dx;
+        return gradient(y, dy, shape, axis, options, false);
     }
 
     /**
@@ -133,29 +112,41 @@ public final class ReferenceFamily {
      * @return the magnitude of each element's terms
      */
     public static double[] backwardMagnitude(double[] y, double[] dy, long[] shape, int axis, SoftmaxOp options) {
+        return gradient(y, dy, shape, axis, options, true);
+    }
+
+    /** The gradient, or with {@code magnitude} the same sums over absolute values (see above). */
+    private static double[] gradient(double[] y, double[] dy, long[] shape, int axis, SoftmaxOp options,
+            boolean magnitude) {
         long[] d = dims(shape, axis);
         int outer = (int) d[0];
         int k = (int) d[1];
         int inner = (int) d[2];
         double scale = 1.0 / options.temperature();
-        double[] mag = new double[y.length];
+        double[] dx = new double[y.length];
         double[] terms = new double[k];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 for (int j = 0; j < k; j++) {
                     int idx = (o * k + j) * inner + i;
-                    terms[j] = Math.abs(options.isLog() ? dy[idx] : dy[idx] * y[idx]);
+                    double t = options.isLog() ? dy[idx] : dy[idx] * y[idx];
+                    terms[j] = magnitude ? Math.abs(t) : t;
                 }
                 double acc = ReferenceSoftmax.pairwiseSum(terms, 0, k);
                 for (int j = 0; j < k; j++) {
                     int idx = (o * k + j) * inner + i;
-                    double m = options.isLog() ? Math.abs(dy[idx]) + Math.exp(y[idx]) * acc
-                            : Math.abs(y[idx]) * (Math.abs(dy[idx]) + acc);
-                    mag[idx] = m * scale;
+                    double g;
+                    if (magnitude) {
+                        g = options.isLog() ? Math.abs(dy[idx]) + Math.exp(y[idx]) * acc
+                                : Math.abs(y[idx]) * (Math.abs(dy[idx]) + acc);
+                    } else {
+                        g = options.isLog() ? dy[idx] - Math.exp(y[idx]) * acc : y[idx] * (dy[idx] - acc);
+                    }
+                    dx[idx] = g * scale;
                 }
             }
         }
-        return mag;
+        return dx;
     }
 
     /**
