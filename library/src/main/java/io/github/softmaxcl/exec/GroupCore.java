@@ -186,24 +186,15 @@ public final class GroupCore implements AutoCloseable {
     public long[] forward(Planned p, byte[] mask, HostData x, HostData y) {
         p.whole().checkMask(mask);
         HostData fullMask = mask != null && p.whole().fullMask() ? HostData.ofArray(mask, (short) 0) : null;
-        Runnable[] tasks = new Runnable[cores.length];
-        for (int i = 0; i < cores.length; i++) {
-            if (p.units()[i] == 0) {
-                continue;
-            }
-            long from = p.from()[i] * p.unitElements();
-            long count = p.units()[i] * p.unitElements();
+        Runnable[] tasks = tasks(p, (c, part, from, count) -> {
             HostData xi = x.range(from, count);
             HostData yi = y.range(from, count);
-            Problem part = p.parts()[i];
-            EngineCore c = cores[i];
             if (fullMask != null) {
                 HostData mi = fullMask.range(from, count);
-                tasks[i] = () -> c.forward(part, mi, xi, yi);
-            } else {
-                tasks[i] = () -> c.forward(part, mask, xi, yi);
+                return () -> c.forward(part, mi, xi, yi);
             }
-        }
+            return () -> c.forward(part, mask, xi, yi);
+        });
         return run(tasks, y);
     }
 
@@ -217,21 +208,31 @@ public final class GroupCore implements AutoCloseable {
      * @throws SoftmaxException naming the device if one fails (the whole dx is then NaN)
      */
     public void backward(Planned p, HostData y, HostData dy, HostData dx) {
-        Runnable[] tasks = new Runnable[cores.length];
-        for (int i = 0; i < cores.length; i++) {
-            if (p.units()[i] == 0) {
-                continue;
-            }
-            long from = p.from()[i] * p.unitElements();
-            long count = p.units()[i] * p.unitElements();
+        Runnable[] tasks = tasks(p, (c, part, from, count) -> {
             HostData yi = y.range(from, count);
             HostData dyi = dy.range(from, count);
             HostData dxi = dx.range(from, count);
-            Problem part = p.parts()[i];
-            EngineCore c = cores[i];
-            tasks[i] = () -> c.backward(part, yi, dyi, dxi);
-        }
+            return () -> c.backward(part, yi, dyi, dxi);
+        });
         run(tasks, dx);
+    }
+
+    /** One device's share of a call: its engine, its part and its elements [from, from + count). */
+    @FunctionalInterface
+    private interface Share {
+        Runnable task(EngineCore core, Problem part, long from, long count);
+    }
+
+    /** The task of each device with rows in the planned call, null for the others. */
+    private Runnable[] tasks(Planned p, Share share) {
+        Runnable[] tasks = new Runnable[cores.length];
+        for (int i = 0; i < cores.length; i++) {
+            if (p.units()[i] > 0) {
+                tasks[i] = share.task(cores[i], p.parts()[i], p.from()[i] * p.unitElements(),
+                        p.units()[i] * p.unitElements());
+            }
+        }
+        return tasks;
     }
 
     /**
