@@ -1,10 +1,10 @@
 /*
  * softmax_chunks.cl - variant CHUNKS (CPUs, rows too long for a core's cache): the two stages of
  * softmax_split.cl with one work-item per chunk of a row and VEC-wide vectors. The partial kernel keeps
- * a running (max, sum) over blocks of vectors into `part`; the finish kernel folds a row's pairs and
- * writes its chunk, computing exp again from x. DRAM sees two reads and one write. Both kernels take
- * rows [row0, row0 + rows) of the buffers, so the host can bound `part` (2 * split values per row) by
- * windows of rows.
+ * a running (max, sum) over blocks of vectors, loading each element once for both, into `part`; the
+ * finish kernel folds a row's pairs and writes its chunk, computing exp again from x. DRAM sees two
+ * reads and one write. Both kernels take rows [row0, row0 + rows) of the buffers, so the host can
+ * bound `part` (2 * split values per row) by windows of rows.
  *
  *   VEC   vector width (softmax_storage.clh)
  */
@@ -49,26 +49,35 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
     const ulong nv = n / VEC;
     const uint tail = (uint)(n - nv * VEC);
 
+    /* One pass: a block's exps against the running max of what came before it (REFERENCE MAX in
+     * softmax_cpu.clh), its max beside them; the sum moves to the block's max when that is higher. */
     const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail, scale);
-    real m = HMAX(fmax(tv, (realv)(REAL_LOWEST)));
+    const realv tm = max_keep((realv)(REAL_LOWEST), tv);
+    real m = HMAX(nv > 0 ? max_keep(tm, XINV(0, xb, mb)) : tm);
     realv s = softmax_expv(tv - m);
-    /* Online over blocks of vectors: rescale only when a block raises the max. */
     for (ulong j = 0; j < nv; j += SUM_BLOCK) {
         const ulong end = min(nv, j + SUM_BLOCK);
         realv bm = (realv)(REAL_LOWEST);
+        realv block = 0;
         for (ulong k = j; k < end; k++) {
-            bm = max_keep(bm, XINV(k, xb, mb));
+            const realv v = XINV(k, xb, mb);
+            bm = max_keep(bm, v);
+            block += softmax_expv(v - m);
         }
         const real b = HMAX(bm);
+        if (b > m + HEADROOM) {
+            s *= softmax_exp(m - b);
+            m = b;
+            block = 0;
+            for (ulong k = j; k < end; k++) {
+                block += softmax_expv(XINV(k, xb, mb) - m);
+            }
+        }
+        s += block;
         if (b > m) {
             s *= softmax_exp(m - b);
             m = b;
         }
-        realv block = 0;
-        for (ulong k = j; k < end; k++) {
-            block += softmax_expv(XINV(k, xb, mb) - m);
-        }
-        s += block;
     }
     part[2 * gid] = m;
     part[2 * gid + 1] = HSUM(s);

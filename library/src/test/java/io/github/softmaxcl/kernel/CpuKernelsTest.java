@@ -1,12 +1,14 @@
 /*
  * The CPU (vector) variants' own arithmetic: the polynomial exp of softmax_exp.clh against the exact
- * exp, the vector variants with either exp against the reference, and VECTOR's block-by-block path
- * for long rows and CHUNKS' fold of its chunks' (max, sum) pairs on inputs that put every special case
- * in a block or chunk of its own. The bound stated in the header (within 1 ulp for -87.3365 <= t <= 0,
- * exactly +0 below, exact 0 / NaN / 1 for -inf / NaN / +-0) is checked on every 61st float32 from -0
- * down to -inf (35 million arguments, every binade, every low-bit pattern) and on every float near
- * the cutoff, for the scalar and the vector form, which must also agree bit for bit: the kernels mix
- * them (tails, tiles) and a result must not depend on which lane computed it.
+ * exp, the vector variants with either exp against the reference, VECTOR's block-by-block path for
+ * long rows and CHUNKS' fold of its chunks' (max, sum) pairs on inputs that put every special case in
+ * a block or chunk of its own, and the shared max-and-exp pass (REFERENCE MAX in softmax_cpu.clh) on
+ * rows that rise far above their reference, out of place and in place. The bound stated in the header
+ * (within 1 ulp for -87.3365 <= t <= 60, exactly +0 below, exact 0 / NaN / 1 for -inf / NaN / +-0) is
+ * checked on every 61st float32 from -0 down to -inf (35 million arguments, every binade, every
+ * low-bit pattern), on every 61st from +0 up to 60 and on every float near the cutoff, for the scalar
+ * and the vector form, which must also agree bit for bit: the kernels mix them (tails, tiles) and a
+ * result must not depend on which lane computed it.
  */
 package io.github.softmaxcl.kernel;
 
@@ -38,6 +40,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CpuKernelsTest extends ClTest {
     /** EXPP_MIN of softmax_exp.clh: the float nearest ln(2^-126). */
     private static final float CUTOFF = -0x1.5d58a0p+6f;
+    /** HEADROOM of softmax_cpu.clh: how far above its reference max a pass may take an exp. */
+    private static final float HEADROOM = 60f;
     private static final int BATCH = 1 << 22;
     private static final String CHECK = """
             __kernel void exp_check(__global const float *t, __global float *ys, __global float *yv) {
@@ -124,6 +128,24 @@ class CpuKernelsTest extends ClTest {
         assertTrue(worst <= 1.0, "largest error " + worst + " ulp exceeds the stated 1 ulp");
     }
 
+    @Test
+    void withinOneUlpOfExpAboveZeroUpToTheHeadroom() {
+        long first = 0; // +0
+        long last = Float.floatToRawIntBits(HEADROOM);
+        long stride = 61;
+        double worst = 0;
+        long checked = 0;
+        for (long from = first; from <= last; from += (long) BATCH * stride) {
+            float[] t = batch(from, stride, last);
+            worst = Math.max(worst, check(t, 16));
+            checked += t.length;
+        }
+        float[] edge = {HEADROOM, Math.nextDown(HEADROOM), 1, Float.MIN_VALUE, Float.MIN_NORMAL, 0.5f, 20, 44.5f};
+        worst = Math.max(worst, check(edge, 8));
+        assertTrue(checked > 17_000_000, "swept " + checked + " arguments");
+        assertTrue(worst <= 1.0, "largest error " + worst + " ulp exceeds the stated 1 ulp");
+    }
+
     @ParameterizedTest(name = "VEC={0}")
     @ValueSource(ints = {4, 8, 16})
     void exactCasesAndEveryFloatNearTheCutoffInEveryVectorWidth(int vec) {
@@ -199,6 +221,56 @@ class CpuKernelsTest extends ClTest {
                     Comparison c = FamilyCheck.compareForward(xf, y, new long[] {rows, cols}, -1,
                             ElementType.FLOAT32, o, null);
                     assertTrue(c.passed(), cols + " poly=" + poly + " " + o + ": " + c);
+                }
+            }
+        }
+    }
+
+    /**
+     * The shared max-and-exp pass (REFERENCE MAX in softmax_cpu.clh) on rows that rise far above the
+     * reference their exps start from, so that blocks are taken again against their own max: a ramp
+     * that passes HEADROOM within every block, a jump after a low first vector, a first vector all
+     * -inf, +inf and NaN after a low start, and a jump at a block's end. VECTOR on short and long rows
+     * and CHUNKS, in every element type, float32 with either exp; in place (where VECTOR cannot keep
+     * its first exps) it must give the same bits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Variant.class, names = {"VECTOR", "CHUNKS"})
+    void rowsRisingFarAboveTheirReferenceMatchTheReference(Variant v) {
+        int rows = 6;
+        for (int cols : new int[] {1003, 16 * 300 + 5}) {
+            double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 21);
+            for (int c = 0; c < cols; c++) {
+                x[c] = 0.25 * c - 100; // row 0: a ramp, 64 per 16 vectors of 16
+            }
+            for (int c = 0; c < 16; c++) {
+                x[cols + c] = -1000; // row 1: a low first vector, then the random rest
+                x[2 * cols + c] = Double.NEGATIVE_INFINITY; // row 2: the first vector all -inf
+                x[3 * cols + c] = -500; // row 3: a low start, then +inf
+                x[4 * cols + c] = -500; // row 4: a low start, then NaN
+            }
+            x[3 * cols + cols / 2] = Double.POSITIVE_INFINITY;
+            x[4 * cols + cols - 20] = Double.NaN;
+            x[5 * cols + (cols > 16 * 256 ? 16 * 256 - 1 : cols / 3)] = 90; // row 5: a jump (at the end of a long row's first block)
+            SoftmaxOp[] ops = {SoftmaxOp.softmax(), SoftmaxOp.logSoftmax(),
+                SoftmaxOp.softmax().withTemperature(0.7).withMaskedRows(MaskedRows.ZERO)};
+            for (ElementType t : new ElementType[] {ElementType.FLOAT32, ElementType.FLOAT64, ElementType.BFLOAT16}) {
+                double[] xt = FamilyCheck.rounded(x, t);
+                Plan plan = Planner.configure(v, rows, cols, t, cl.device, v == Variant.CHUNKS ? 3 : 0,
+                        Tunables.DEFAULTS);
+                for (SoftmaxOp o : ops) {
+                    for (boolean poly : t == ElementType.FLOAT64 ? new boolean[] {false} : new boolean[] {true, false}) {
+                        String what = v + " " + cols + " " + t + " poly=" + poly + " " + o;
+                        double[] y = run(plan.withPolyExp(poly), o, xt, null, rows, cols, t, false);
+                        Comparison c = FamilyCheck.compareForward(xt, y, new long[] {rows, cols}, -1, t, o, null);
+                        assertTrue(c.passed(), what + ": " + c);
+                        double[] inPlace = run(plan.withPolyExp(poly), o, xt, null, rows, cols, t, true);
+                        for (int i = 0; i < y.length; i++) {
+                            if (Double.doubleToRawLongBits(y[i]) != Double.doubleToRawLongBits(inPlace[i])) {
+                                fail(what + ": in place gives " + inPlace[i] + " at " + i + ", not " + y[i]);
+                            }
+                        }
+                    }
                 }
             }
         }
