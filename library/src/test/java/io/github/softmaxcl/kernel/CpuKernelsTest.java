@@ -112,10 +112,8 @@ class CpuKernelsTest extends ClTest {
         return t;
     }
 
-    @Test
-    void withinOneUlpOfExpForEveryArgumentSoftmaxPasses() {
-        long first = 0x80000000L; // -0
-        long last = 0xFF800000L; // -inf
+    /** The largest error in ulps over every 61st float bit pattern from {@code first} to {@code last}. */
+    private double sweep(long first, long last, long atLeast) {
         long stride = 61;
         double worst = 0;
         long checked = 0;
@@ -124,25 +122,21 @@ class CpuKernelsTest extends ClTest {
             worst = Math.max(worst, check(t, 16));
             checked += t.length;
         }
-        assertTrue(checked > 35_000_000, "swept " + checked + " arguments");
+        assertTrue(checked > atLeast, "swept " + checked + " arguments");
+        return worst;
+    }
+
+    @Test
+    void withinOneUlpOfExpForEveryArgumentSoftmaxPasses() {
+        double worst = sweep(0x80000000L, 0xFF800000L, 35_000_000); // -0 down to -inf
         assertTrue(worst <= 1.0, "largest error " + worst + " ulp exceeds the stated 1 ulp");
     }
 
     @Test
     void withinOneUlpOfExpAboveZeroUpToTheHeadroom() {
-        long first = 0; // +0
-        long last = Float.floatToRawIntBits(HEADROOM);
-        long stride = 61;
-        double worst = 0;
-        long checked = 0;
-        for (long from = first; from <= last; from += (long) BATCH * stride) {
-            float[] t = batch(from, stride, last);
-            worst = Math.max(worst, check(t, 16));
-            checked += t.length;
-        }
+        double worst = sweep(0, Float.floatToRawIntBits(HEADROOM), 17_000_000); // +0 up to HEADROOM
         float[] edge = {HEADROOM, Math.nextDown(HEADROOM), 1, Float.MIN_VALUE, Float.MIN_NORMAL, 0.5f, 20, 44.5f};
         worst = Math.max(worst, check(edge, 8));
-        assertTrue(checked > 17_000_000, "swept " + checked + " arguments");
         assertTrue(worst <= 1.0, "largest error " + worst + " ulp exceeds the stated 1 ulp");
     }
 
@@ -261,15 +255,7 @@ class CpuKernelsTest extends ClTest {
                 for (SoftmaxOp o : ops) {
                     for (boolean poly : t == ElementType.FLOAT64 ? new boolean[] {false} : new boolean[] {true, false}) {
                         String what = v + " " + cols + " " + t + " poly=" + poly + " " + o;
-                        double[] y = run(plan.withPolyExp(poly), o, xt, null, rows, cols, t, false);
-                        Comparison c = FamilyCheck.compareForward(xt, y, new long[] {rows, cols}, -1, t, o, null);
-                        assertTrue(c.passed(), what + ": " + c);
-                        double[] inPlace = run(plan.withPolyExp(poly), o, xt, null, rows, cols, t, true);
-                        for (int i = 0; i < y.length; i++) {
-                            if (Double.doubleToRawLongBits(y[i]) != Double.doubleToRawLongBits(inPlace[i])) {
-                                fail(what + ": in place gives " + inPlace[i] + " at " + i + ", not " + y[i]);
-                            }
-                        }
+                        checkOutAndInPlace(what, plan.withPolyExp(poly), o, xt, null, rows, cols, t);
                     }
                 }
             }
@@ -313,15 +299,7 @@ class CpuKernelsTest extends ClTest {
                     for (byte[] m : new byte[][] {null, mask}) {
                         for (boolean poly : t == ElementType.FLOAT32 ? new boolean[] {true, false} : new boolean[] {false}) {
                             String what = cols + " " + t + " poly=" + poly + " " + o + (m == null ? "" : " masked");
-                            double[] y = run(plan.withPolyExp(poly), o, xt, m, rows, cols, t, false);
-                            Comparison c = FamilyCheck.compareForward(xt, y, new long[] {rows, cols}, -1, t, o, m);
-                            assertTrue(c.passed(), what + ": " + c);
-                            double[] inPlace = run(plan.withPolyExp(poly), o, xt, m, rows, cols, t, true);
-                            for (int i = 0; i < y.length; i++) {
-                                if (Double.doubleToRawLongBits(y[i]) != Double.doubleToRawLongBits(inPlace[i])) {
-                                    fail(what + ": in place gives " + inPlace[i] + " at " + i + ", not " + y[i]);
-                                }
-                            }
+                            checkOutAndInPlace(what, plan.withPolyExp(poly), o, xt, m, rows, cols, t);
                         }
                     }
                 }
@@ -345,6 +323,20 @@ class CpuKernelsTest extends ClTest {
                         assertTrue(e.getMessage().contains(v.name()), e.getMessage());
                     }
                 }
+            }
+        }
+    }
+
+    /** The plan out of place against the reference, then in place, which must give the same bits. */
+    private void checkOutAndInPlace(String what, Plan plan, SoftmaxOp o, double[] x, byte[] mask, int rows, int cols,
+            ElementType t) {
+        double[] y = run(plan, o, x, mask, rows, cols, t, false);
+        Comparison c = FamilyCheck.compareForward(x, y, new long[] {rows, cols}, -1, t, o, mask);
+        assertTrue(c.passed(), what + ": " + c);
+        double[] inPlace = run(plan, o, x, mask, rows, cols, t, true);
+        for (int i = 0; i < y.length; i++) {
+            if (Double.doubleToRawLongBits(y[i]) != Double.doubleToRawLongBits(inPlace[i])) {
+                fail(what + ": in place gives " + inPlace[i] + " at " + i + ", not " + y[i]);
             }
         }
     }
