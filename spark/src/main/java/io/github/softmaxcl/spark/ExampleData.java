@@ -8,6 +8,7 @@
  */
 package io.github.softmaxcl.spark;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -43,6 +44,23 @@ public final class ExampleData {
         if (rows < 0 || partitions <= 0) {
             throw new IllegalArgumentException("rows must be >= 0 and partitions > 0, got " + rows + ", " + partitions);
         }
+        return fromIds(spark, rows, partitions, SCHEMA, id -> row(id, seed));
+    }
+
+    /** Makes the row of one id; serializable, as Spark ships it to the executors. */
+    interface RowOfId extends Serializable {
+        Row make(long id);
+    }
+
+    /**
+     * @param spark the session
+     * @param rows number of rows
+     * @param partitions number of partitions
+     * @param schema the rows' schema
+     * @param make the row of each id
+     * @return rows made from ids 0 to rows - 1, in order, each where its id is
+     */
+    static Dataset<Row> fromIds(SparkSession spark, long rows, int partitions, StructType schema, RowOfId make) {
         MapPartitionsFunction<Long, Row> f = ids -> new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -51,10 +69,10 @@ public final class ExampleData {
 
             @Override
             public Row next() {
-                return row(ids.next(), seed);
+                return make.make(ids.next());
             }
         };
-        return spark.range(0, rows, 1, partitions).as(Encoders.LONG()).mapPartitions(f, Encoders.row(SCHEMA));
+        return spark.range(0, rows, 1, partitions).as(Encoders.LONG()).mapPartitions(f, Encoders.row(schema));
     }
 
     /**

@@ -10,6 +10,7 @@ package io.github.softmaxcl.spark;
 import io.github.softmaxcl.HostTensor;
 import io.github.softmaxcl.SoftmaxEngine;
 import io.github.softmaxcl.SoftmaxOp;
+import java.lang.reflect.Array;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -143,24 +144,18 @@ final class PartitionSoftmax<R> implements Iterator<R> {
         if (engine == null) {
             engine = engines.get();
         }
-        if (spec.kind() == LogitsColumn.FLOAT_ARRAY) {
-            float[] x = new float[count * n];
-            for (int r = 0; r < count; r++) {
-                System.arraycopy(rows.get(r).values, 0, x, r * n, n);
-            }
-            engine.forward(HostTensor.of(x, count, n), HostTensor.of(x, count, n), callOp);
-            for (int r = 0; r < count; r++) {
-                rows.get(r).result = java.util.Arrays.copyOfRange(x, r * n, (r + 1) * n);
-            }
-        } else {
-            double[] x = new double[count * n];
-            for (int r = 0; r < count; r++) {
-                System.arraycopy(rows.get(r).values, 0, x, r * n, n);
-            }
-            engine.forward(HostTensor.of(x, count, n), HostTensor.of(x, count, n), callOp);
-            for (int r = 0; r < count; r++) {
-                rows.get(r).result = java.util.Arrays.copyOfRange(x, r * n, (r + 1) * n);
-            }
+        // One packed copy of the rows in the column's element type: ours, so computed in place.
+        Class<?> element = spec.kind() == LogitsColumn.FLOAT_ARRAY ? float.class : double.class;
+        Object x = Array.newInstance(element, count * n);
+        for (int r = 0; r < count; r++) {
+            System.arraycopy(rows.get(r).values, 0, x, r * n, n);
+        }
+        HostTensor t = x instanceof float[] f ? HostTensor.of(f, count, n) : HostTensor.of((double[]) x, count, n);
+        engine.forward(t, t, callOp);
+        for (int r = 0; r < count; r++) {
+            Object result = Array.newInstance(element, n);
+            System.arraycopy(x, r * n, result, 0, n);
+            rows.get(r).result = result;
         }
     }
 }

@@ -10,12 +10,9 @@ package io.github.softmaxcl.spark;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -131,23 +128,13 @@ public final class SparkBench {
     }
 
     private static Dataset<Row> data(SparkSession spark, long rows, int cols, int partitions) {
-        MapPartitionsFunction<Long, Row> f = ids -> new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return ids.hasNext();
+        return ExampleData.fromIds(spark, rows, partitions, SCHEMA, id -> {
+            Random r = new Random(id);
+            Float[] x = new Float[cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) (r.nextGaussian() * 4);
             }
-
-            @Override
-            public Row next() {
-                long id = ids.next();
-                Random r = new Random(id);
-                Float[] x = new Float[cols];
-                for (int i = 0; i < cols; i++) {
-                    x[i] = (float) (r.nextGaussian() * 4);
-                }
-                return RowFactory.create(id, scala.jdk.javaapi.CollectionConverters.asScala(Arrays.asList(x)).toSeq());
-            }
-        };
-        return spark.range(0, rows, 1, partitions).as(Encoders.LONG()).mapPartitions(f, Encoders.row(SCHEMA));
+            return RowFactory.create(id, scala.jdk.javaapi.CollectionConverters.asScala(Arrays.asList(x)).toSeq());
+        });
     }
 }
