@@ -10,27 +10,39 @@
  */
 #include "softmax_cpu.clh"
 
-/* A row's (max, sum) from its n stored pairs, in index order, so that every work-item of the row
- * arrives at the same bits: the max first, then sum_j s_j * exp(m_j - max), one exp per pair where
- * merging pair by pair (merge_pair) takes two. Every work-item folds all of its row's pairs, split^2
- * exps per row (65536 at 1x16777216, split 256), so they are the polynomial exp where the plan has
- * it, not the built-in one. A pair of a chunk with no finite entry has m_j = REAL_LOWEST and s_j = 0
- * and adds 0; a pair with m_j = +inf has s_j = NaN and makes the sum NaN. */
-inline void fold_chunk_pairs(__global const real *pr, uint n, real *m, real *s) {
-    real mm = REAL_LOWEST;
-    for (uint j = 0; j < n; j++) {
-        mm = fmax(mm, pr[2 * j]);
+/* A row's (max, sum) from the maxima pm and sums ps of its n chunks: the max first, then
+ * sum_j s_j * exp(m_j - max), one exp per chunk where merging pair by pair (merge_pair) takes two.
+ * Every work-item of the row folds all of the row's chunks in the same order, so all arrive at the
+ * same bits; that is split^2 exps per row (65536 at 1x16777216, split 256), taken VEC at a time: done
+ * one at a time they cost a fifth of the whole kernel's time on a row that stays in cache (1x2097152)
+ * and 4% at 1x16777216 (BENCHMARKS.md, "The fold of the chunks' pairs"). A chunk with no finite entry
+ * has m_j = REAL_LOWEST and s_j = 0 and adds 0; a chunk with m_j = +inf has s_j = NaN and makes the
+ * sum NaN. */
+inline void fold_chunk_pairs(__global const real *pm, __global const real *ps, uint n, real *m, real *s) {
+    const uint nv = n / VEC;
+    realv mv = (realv)(REAL_LOWEST);
+    for (uint j = 0; j < nv; j++) {
+        mv = fmax(mv, CAT(vload, VEC)(j, pm));
     }
-    real ss = 0;
-    for (uint j = 0; j < n; j++) {
-        ss += pr[2 * j + 1] * softmax_exp(pr[2 * j] - mm);
+    real mm = HMAX(mv);
+    for (uint j = nv * VEC; j < n; j++) {
+        mm = fmax(mm, pm[j]);
+    }
+    realv sv = 0;
+    for (uint j = 0; j < nv; j++) {
+        sv += CAT(vload, VEC)(j, ps) * softmax_expv(CAT(vload, VEC)(j, pm) - mm);
+    }
+    real ss = HSUM(sv);
+    for (uint j = nv * VEC; j < n; j++) {
+        ss += ps[j] * softmax_exp(pm[j] - mm);
     }
     *m = mm;
     *s = ss;
 }
 
-/* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); its pair goes to part at
- * the work-item's index within this launch. */
+/* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); with gid its index within
+ * this launch, its max goes to part[gid] and its sum to part[rows * split + gid], maxima and sums
+ * apart so that the finish kernel folds them a vector at a time. */
 __kernel void softmax_chunks_partial(__global const store_t *restrict x, __global real *restrict part,
                                      const ulong row0, const ulong rows, const ulong cols, const ulong chunk,
                                      const uint split, __global const uchar *mask, const ulong mask_stride,
@@ -79,8 +91,8 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
             m = b;
         }
     }
-    part[2 * gid] = m;
-    part[2 * gid + 1] = HSUM(s);
+    part[gid] = m;
+    part[rows * split + gid] = HSUM(s);
 }
 
 __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t *y, __global const real *restrict part,
@@ -96,7 +108,7 @@ __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t 
     const ulong g = gid - lr * split;
     real m;
     real s;
-    fold_chunk_pairs(part + 2 * lr * split, split, &m, &s);
+    fold_chunk_pairs(part + lr * split, part + (rows + lr) * split, split, &m, &s);
     const real inv = norm_inv(s);
     const real lg = norm_log(s);
 

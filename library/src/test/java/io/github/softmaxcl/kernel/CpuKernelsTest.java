@@ -263,43 +263,50 @@ class CpuKernelsTest extends ClTest {
     }
 
     /**
-     * CHUNKS folds its rows' (max, sum) pairs (softmax_chunks.cl, fold_chunk_pairs) on inputs that put
-     * each special case in a chunk of its own: 4 chunks a row (the last one empty at 9 columns), float32
-     * with either exp and float64, with and without a mask that takes out a whole chunk and a whole row;
-     * in place (x and y one buffer) it must give the same bits.
+     * CHUNKS folds its rows' chunk maxima and sums (softmax_chunks.cl, fold_chunk_pairs) a vector at a
+     * time, then a scalar tail, on inputs that put each special case in a chunk of its own: 4 chunks a
+     * row (all in the tail; the last one empty at 9 columns) and 35 (vectors and a tail, with empty
+     * chunks in both at 9 columns), float32 with either exp and float64, with and without a mask that
+     * takes out a whole chunk and a whole row; in place (x and y one buffer) it must give the same bits.
      */
     @Test
     void chunksWithEverySpecialCaseInAChunkOfItsOwnMatchTheReference() {
-        int split = 4;
         int rows = 9;
-        for (int cols : new int[] {9, 4007}) {
-            int chunk = (cols + split - 1) / split;
-            double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 13);
-            for (int c = 0; c < chunk; c++) {
-                x[c] = Double.NEGATIVE_INFINITY; // row 0: its first chunk all -inf
-                x[cols + c] -= 200; // row 1: its first chunk far below the rest (its factor underflows)
-            }
-            x[2 * cols + cols - 1] = 80; // row 2: the max in the last chunk's last column
-            x[3 * cols + chunk + 1] = Double.NaN; // row 3: NaN in the second chunk
-            x[4 * cols + 2 * chunk - 1] = Double.POSITIVE_INFINITY; // row 4: +inf at a chunk's end
-            for (int c = 0; c < cols; c++) {
-                x[5 * cols + c] = Double.NEGATIVE_INFINITY; // row 5: all -inf
-            }
-            x[6 * cols + chunk] = 1e30; // row 6: one huge entry, every other exp underflows
-            byte[] mask = new byte[rows * cols];
-            Arrays.fill(mask, (byte) 1);
-            Arrays.fill(mask, 7 * cols + chunk, 7 * cols + 2 * chunk, (byte) 0); // row 7: second chunk masked
-            Arrays.fill(mask, 8 * cols, 9 * cols, (byte) 0); // row 8: all masked
-            SoftmaxOp[] ops = {SoftmaxOp.softmax(), SoftmaxOp.softmax().withMaskedRows(MaskedRows.ZERO),
-                SoftmaxOp.softmax().withTemperature(3), SoftmaxOp.logSoftmax().withMaskedRows(MaskedRows.ZERO)};
-            for (ElementType t : new ElementType[] {ElementType.FLOAT32, ElementType.FLOAT64}) {
-                double[] xt = FamilyCheck.rounded(x, t);
-                Plan plan = Planner.configure(Variant.CHUNKS, rows, cols, t, cl.device, split, Tunables.DEFAULTS);
-                for (SoftmaxOp o : ops) {
-                    for (byte[] m : new byte[][] {null, mask}) {
-                        for (boolean poly : t == ElementType.FLOAT32 ? new boolean[] {true, false} : new boolean[] {false}) {
-                            String what = cols + " " + t + " poly=" + poly + " " + o + (m == null ? "" : " masked");
-                            checkOutAndInPlace(what, plan.withPolyExp(poly), o, xt, m, rows, cols, t);
+        for (int split : new int[] {4, 35}) {
+            for (int cols : new int[] {9, 4007}) {
+                int chunk = (cols + split - 1) / split;
+                int filled = (cols + chunk - 1) / chunk; // chunks holding at least one column
+                int middle = Math.min(split / 2, filled - 2); // in the fold's vectors at split 35 and 4007 columns
+                int late = filled - 2; // in its tail there
+                double[] x = Inputs.doubles(Inputs.Pattern.RANDOM, rows, cols, 13);
+                for (int c = 0; c < chunk; c++) {
+                    x[c] = Double.NEGATIVE_INFINITY; // row 0: its first chunk all -inf
+                    x[cols + c] -= 200; // row 1: its first chunk far below the rest (its factor underflows)
+                }
+                x[2 * cols + cols - 1] = 80; // row 2: the max in the last chunk's last column
+                x[3 * cols + late * chunk + chunk / 2] = Double.NaN; // row 3: NaN in a late chunk
+                x[4 * cols + (middle + 1) * chunk - 1] = Double.POSITIVE_INFINITY; // row 4: +inf at a chunk's end
+                for (int c = 0; c < cols; c++) {
+                    x[5 * cols + c] = Double.NEGATIVE_INFINITY; // row 5: all -inf
+                }
+                x[6 * cols + middle * chunk] = 1e30; // row 6: one huge entry, every other exp underflows
+                byte[] mask = new byte[rows * cols];
+                Arrays.fill(mask, (byte) 1);
+                Arrays.fill(mask, 7 * cols + late * chunk, 7 * cols + (late + 1) * chunk, (byte) 0); // row 7: a chunk
+                Arrays.fill(mask, 8 * cols, 9 * cols, (byte) 0); // row 8: all masked
+                SoftmaxOp[] ops = {SoftmaxOp.softmax(), SoftmaxOp.softmax().withMaskedRows(MaskedRows.ZERO),
+                    SoftmaxOp.softmax().withTemperature(3), SoftmaxOp.logSoftmax().withMaskedRows(MaskedRows.ZERO)};
+                for (ElementType t : new ElementType[] {ElementType.FLOAT32, ElementType.FLOAT64}) {
+                    double[] xt = FamilyCheck.rounded(x, t);
+                    Plan plan = Planner.configure(Variant.CHUNKS, rows, cols, t, cl.device, split, Tunables.DEFAULTS);
+                    for (SoftmaxOp o : ops) {
+                        for (byte[] m : new byte[][] {null, mask}) {
+                            for (boolean poly : t == ElementType.FLOAT32 ? new boolean[] {true, false}
+                                    : new boolean[] {false}) {
+                                String what = split + " chunks of " + cols + " " + t + " poly=" + poly + " " + o
+                                        + (m == null ? "" : " masked");
+                                checkOutAndInPlace(what, plan.withPolyExp(poly), o, xt, m, rows, cols, t);
+                            }
                         }
                     }
                 }
