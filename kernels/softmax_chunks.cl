@@ -13,9 +13,9 @@
 /* A row's (max, sum) from the maxima pm and sums ps of its n chunks: the max first, then
  * sum_j s_j * exp(m_j - max), one exp per chunk where merging pair by pair (merge_pair) takes two.
  * Every work-item of the row folds all of the row's chunks in the same order, so all arrive at the
- * same bits; that is split^2 exps per row (65536 at 1x16777216, split 256), taken VEC at a time: done
- * one at a time they cost a fifth of the whole kernel's time on a row that stays in cache (1x2097152)
- * and 4% at 1x16777216 (BENCHMARKS.md, "The fold of the chunks' pairs"). A chunk with no finite entry
+ * same bits; that is split^2 exps per row (65536 at 1x16777216, split 256), taken VEC at a time: one
+ * at a time they cost 4% of the kernels' time at 1x16777216 and over a third at split 256 on a row
+ * that stays in cache (BENCHMARKS.md, "The fold of the chunks' pairs"). A chunk with no finite entry
  * has m_j = REAL_LOWEST and s_j = 0 and adds 0; a chunk with m_j = +inf has s_j = NaN and makes the
  * sum NaN. */
 inline void fold_chunk_pairs(__global const real *pm, __global const real *ps, uint n, real *m, real *s) {
