@@ -13,7 +13,7 @@ import io.github.softmaxcl.reference.Float16;
  *
  * @param elements number of elements compared
  * @param maxAbs largest |device - reference| over finite elements
- * @param maxRel largest relative error over elements whose reference is above the floor
+ * @param maxRel largest relative error over elements whose reference is nonzero and above the floor
  * @param maxUlp largest distance in units in the last place of the device precision
  * @param maxRowSumDeviation largest |row sum - s| over rows that are not NaN, where s is what the
  *     reference sums to once rounded to the format: 1 (0 for a row of masked-row zeros) up to the
@@ -132,7 +132,7 @@ public record Comparison(long elements, double maxAbs, double maxRel, long maxUl
                 } else {
                     double err = Math.abs(d - ref);
                     maxAbs = Math.max(maxAbs, err);
-                    if (Math.abs(ref) >= tol.relFloor()) {
+                    if (ref != 0 && Math.abs(ref) >= tol.relFloor()) { // log's floor is 0, and log(1) = 0
                         maxRel = Math.max(maxRel, err / Math.abs(ref));
                     }
                     maxUlp = Math.max(maxUlp, ulps(d, ref, format));

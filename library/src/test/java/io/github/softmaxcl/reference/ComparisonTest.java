@@ -94,6 +94,22 @@ class ComparisonTest {
         assertFalse(bad.passed(), "one more step on every element is a normalisation error: " + bad);
     }
 
+    /**
+     * A log-softmax output of exactly 0 (a row with one unmasked entry) has no relative error: the
+     * largest relative error skips it instead of reporting 0/0, and is still taken of the others.
+     */
+    @Test
+    void logSoftmaxZeroReferenceKeepsTheRelativeErrorFinite() {
+        double[] ref = {0, -Math.log(2), -Math.log(2)}; // three rows of one: log(1) = 0, then two others
+        double[] dev = {-1e-7, -Math.log(2) * (1 + 1e-7), -Math.log(2)};
+        Comparison c = Comparison.of(i -> dev[(int) i], i -> ref[(int) i], 3, 1, Tolerance.Kind.LOG,
+                ElementType.FLOAT32, i -> false);
+        assertTrue(c.passed(), c.toString());
+        assertEquals(1e-7, c.maxRel(), 1e-12);
+        assertEquals(1e-7, c.maxAbs(), 1e-12);
+        assertFalse(c.toString().contains("NaN"), c.toString());
+    }
+
     /** The next float16 value above v (v a float16 value). */
     private static double nextHalf(double v) {
         short h = io.github.softmaxcl.reference.Float16.fromFloat((float) v);
