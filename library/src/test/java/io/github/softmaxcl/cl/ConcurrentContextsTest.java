@@ -1,0 +1,68 @@
+/*
+ * Contexts created and released on several threads at once must not corrupt the process's native
+ * heap: JOCL keeps every context in one unlocked map, and engines opened and closed on parallel
+ * threads crashed the JVM in that map's erase or aborted at thread exit (ClContext serialises both
+ * calls). A crash takes the whole process, so the threads run in a child JVM; without the lock most
+ * child runs crashed.
+ */
+package io.github.softmaxcl.cl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.softmaxcl.device.DeviceInfo;
+import io.github.softmaxcl.device.Devices;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ConcurrentContextsTest {
+    private static final int THREADS = 8;
+    private static final int CONTEXTS_PER_THREAD = 400;
+    private static final int ATTEMPTS = 3;
+
+    /** The child: THREADS threads released together, each creating and releasing contexts in turn. */
+    public static void main(String[] args) throws InterruptedException {
+        DeviceInfo d = Devices.discover().get(0);
+        CountDownLatch go = new CountDownLatch(1);
+        Thread[] threads = new Thread[THREADS];
+        for (int i = 0; i < THREADS; i++) {
+            threads[i] = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (int k = 0; k < CONTEXTS_PER_THREAD; k++) {
+                    new ClContext(d.platform(), d.device()).close();
+                }
+            });
+            threads[i].start();
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        System.out.println("released " + THREADS * CONTEXTS_PER_THREAD + " contexts");
+    }
+
+    @Test
+    void contextsCreatedAndReleasedOnManyThreadsAtOnceDoNotCrashTheProcess() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-XX:-CreateCoredumpOnCrash",
+                    "-XX:ErrorFile=/dev/null", "-cp", System.getProperty("java.class.path"),
+                    ConcurrentContextsTest.class.getName()));
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM hung");
+            assertEquals(0, p.exitValue(), "attempt " + attempt + ":\n" + output);
+            assertTrue(output.contains("released " + THREADS * CONTEXTS_PER_THREAD + " contexts"), output);
+        }
+    }
+}
