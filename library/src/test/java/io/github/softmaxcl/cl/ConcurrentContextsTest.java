@@ -7,16 +7,10 @@
  */
 package io.github.softmaxcl.cl;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import io.github.softmaxcl.ChildJvm;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.Devices;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ConcurrentContextsTest {
@@ -52,17 +46,8 @@ class ConcurrentContextsTest {
 
     @Test
     void contextsCreatedAndReleasedOnManyThreadsAtOnceDoNotCrashTheProcess() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-XX:-CreateCoredumpOnCrash",
-                    "-XX:ErrorFile=/dev/null", "-cp", System.getProperty("java.class.path"),
-                    ConcurrentContextsTest.class.getName()));
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM hung");
-            assertEquals(0, p.exitValue(), "attempt " + attempt + ":\n" + output);
-            assertTrue(output.contains("released " + THREADS * CONTEXTS_PER_THREAD + " contexts"), output);
-        }
+        ChildJvm.runsClean(ConcurrentContextsTest.class, ATTEMPTS,
+                "released " + THREADS * CONTEXTS_PER_THREAD + " contexts");
     }
 }
+

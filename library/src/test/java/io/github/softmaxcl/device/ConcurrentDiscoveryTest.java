@@ -6,15 +6,9 @@
  */
 package io.github.softmaxcl.device;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import io.github.softmaxcl.ChildJvm;
 import io.github.softmaxcl.SoftmaxEngine;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ConcurrentDiscoveryTest {
@@ -46,17 +40,7 @@ class ConcurrentDiscoveryTest {
 
     @Test
     void enginesOpenedFromSeveralThreadsAtStartUpDoNotCrashTheProcess() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-XX:-CreateCoredumpOnCrash",
-                    "-XX:ErrorFile=/dev/null", "-cp", System.getProperty("java.class.path"),
-                    ConcurrentDiscoveryTest.class.getName()));
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM hung");
-            assertEquals(0, p.exitValue(), "attempt " + attempt + ":\n" + output);
-            assertTrue(output.contains("opened " + THREADS + " engines at once"), output);
-        }
+        ChildJvm.runsClean(ConcurrentDiscoveryTest.class, ATTEMPTS, "opened " + THREADS + " engines at once");
     }
 }
+
