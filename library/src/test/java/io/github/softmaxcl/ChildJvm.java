@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** Child JVMs on the test's class path. */
@@ -36,6 +37,34 @@ public final class ChildJvm {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM hung");
             assertEquals(0, p.exitValue(), "run " + run + ":\n" + output);
             assertTrue(output.contains(done), output);
+        }
+    }
+
+    /**
+     * Runs work on several threads released together, as a child's main does to make its calls race.
+     *
+     * @param threads how many threads
+     * @param work what each runs
+     * @throws InterruptedException if interrupted while waiting for them
+     */
+    public static void atOnce(int threads, Runnable work) throws InterruptedException {
+        CountDownLatch go = new CountDownLatch(1);
+        Thread[] all = new Thread[threads];
+        for (int i = 0; i < threads; i++) {
+            all[i] = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                work.run();
+            });
+            all[i].start();
+        }
+        go.countDown();
+        for (Thread t : all) {
+            t.join();
         }
     }
 }

@@ -10,7 +10,6 @@ package io.github.softmaxcl.cl;
 import io.github.softmaxcl.ChildJvm;
 import io.github.softmaxcl.device.DeviceInfo;
 import io.github.softmaxcl.device.Devices;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class ConcurrentContextsTest {
@@ -21,26 +20,11 @@ class ConcurrentContextsTest {
     /** The child: THREADS threads released together, each creating and releasing contexts in turn. */
     public static void main(String[] args) throws InterruptedException {
         DeviceInfo d = Devices.discover().get(0);
-        CountDownLatch go = new CountDownLatch(1);
-        Thread[] threads = new Thread[THREADS];
-        for (int i = 0; i < THREADS; i++) {
-            threads[i] = new Thread(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                for (int k = 0; k < CONTEXTS_PER_THREAD; k++) {
-                    new ClContext(d.platform(), d.device()).close();
-                }
-            });
-            threads[i].start();
-        }
-        go.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
+        ChildJvm.atOnce(THREADS, () -> {
+            for (int k = 0; k < CONTEXTS_PER_THREAD; k++) {
+                new ClContext(d.platform(), d.device()).close();
+            }
+        });
         System.out.println("released " + THREADS * CONTEXTS_PER_THREAD + " contexts");
     }
 

@@ -8,7 +8,6 @@ package io.github.softmaxcl.device;
 
 import io.github.softmaxcl.ChildJvm;
 import io.github.softmaxcl.SoftmaxEngine;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class ConcurrentDiscoveryTest {
@@ -17,24 +16,7 @@ class ConcurrentDiscoveryTest {
 
     /** The child: THREADS threads released together, each opening and closing an engine. */
     public static void main(String[] args) throws InterruptedException {
-        CountDownLatch go = new CountDownLatch(1);
-        Thread[] threads = new Thread[THREADS];
-        for (int i = 0; i < THREADS; i++) {
-            threads[i] = new Thread(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                SoftmaxEngine.builder().tuning(false).build().close();
-            });
-            threads[i].start();
-        }
-        go.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
+        ChildJvm.atOnce(THREADS, () -> SoftmaxEngine.builder().tuning(false).build().close());
         System.out.println("opened " + THREADS + " engines at once");
     }
 
