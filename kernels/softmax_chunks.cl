@@ -1,9 +1,9 @@
 /*
  * softmax_chunks.cl - variant CHUNKS (CPUs, rows too long for a core's cache): the two stages of
  * softmax_split.cl with one work-item per chunk of a row and VEC-wide vectors. The partial kernel keeps
- * a running (max, sum) over blocks of vectors, loading each element once for both, into `part`; the
- * finish kernel folds a row's pairs and writes its chunk, computing exp again from x. DRAM sees two
- * reads and one write. Both kernels take rows [row0, row0 + rows) of the buffers, so the host can
+ * a running (max, sum) over blocks of vectors, loading each element once for both, into `part`, its
+ * exps by the shorter exp for sums (softmax_expv_sum, softmax_exp.clh); the finish kernel folds a
+ * row's pairs and writes its chunk, computing exp again from x. DRAM sees two reads and one write. Both kernels take rows [row0, row0 + rows) of the buffers, so the host can
  * bound `part` (2 * split values per row) by windows of rows.
  *
  *   VEC   vector width (softmax_storage.clh)
@@ -66,7 +66,7 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
     const realv tv = load_part(xb + nv * VEC, MASK_AT(mb, nv * VEC), tail, scale);
     const realv tm = max_keep((realv)(REAL_LOWEST), tv);
     real m = HMAX(nv > 0 ? max_keep(tm, XINV(0, xb, mb)) : tm);
-    realv s = softmax_expv(tv - m);
+    realv s = softmax_expv_sum(tv - m);
     for (ulong j = 0; j < nv; j += SUM_BLOCK) {
         const ulong end = min(nv, j + SUM_BLOCK);
         realv bm = (realv)(REAL_LOWEST);
@@ -74,7 +74,7 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
         for (ulong k = j; k < end; k++) {
             const realv v = XINV(k, xb, mb);
             bm = max_keep(bm, v);
-            block += softmax_expv(v - m);
+            block += softmax_expv_sum(v - m);
         }
         const real b = HMAX(bm);
         if (b > m + HEADROOM) {
@@ -82,7 +82,7 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
             m = b;
             block = 0;
             for (ulong k = j; k < end; k++) {
-                block += softmax_expv(XINV(k, xb, mb) - m);
+                block += softmax_expv_sum(XINV(k, xb, mb) - m);
             }
         }
         s += block;
