@@ -3,8 +3,10 @@
  * softmax_split.cl with one work-item per chunk of a row and VEC-wide vectors. The partial kernel keeps
  * a running (max, sum) over blocks of vectors, loading each element once for both, into `part`, its
  * exps by the shorter exp for sums (softmax_expv_sum, softmax_exp.clh); the finish kernel folds a
- * row's pairs and writes its chunk, computing exp again from x. DRAM sees two reads and one write. Both kernels take rows [row0, row0 + rows) of the buffers, so the host can
- * bound `part` (2 * split values per row) by windows of rows.
+ * row's pairs and writes its chunk, computing exp again from x. DRAM sees two reads and one write,
+ * fewer where the finish finds x still in its core's cache (THREAD AFFINITY below). Both kernels take
+ * rows [row0, row0 + rows) of the buffers, so the host can bound `part` by windows of rows: 2 * split
+ * values per row, then per work-group of the launch one ulong and one uint (AFFINITY_BYTES).
  *
  *   VEC   vector width (softmax_storage.clh)
  */
@@ -40,6 +42,26 @@ inline void fold_chunk_pairs(__global const real *pm, __global const real *ps, u
     *s = ss;
 }
 
+/* THREAD AFFINITY. A CPU runtime hands work-groups to its threads in no fixed order, so the finish
+ * group that reads a chunk again usually ran on the other core from the partial group that read it
+ * first, and on this project's machine each core's last-level cache keeps what that core read (a
+ * 16 MiB buffer read again: 0.31 to 0.40 ms on the core that read it, 0.72 to 0.98 on the other, as
+ * from DRAM). So the partial kernel records, per work-group, which thread ran it: the address of a
+ * private variable, which lies on that thread's own stack. The finish kernel's groups do not take
+ * the units (a partial group's chunks) by their own index: each takes the unclaimed unit of highest
+ * index that its own thread read, the most recently read first, and when none is left the unclaimed
+ * unit of highest index. As many groups as units, each claiming one unit by an atomic exchange:
+ * every unit is written exactly once, and its outputs do not depend on which group writes it. Where
+ * the addresses tell threads apart badly (another runtime, a GPU), only the cache reuse is lost.
+ * BENCHMARKS.md, "Each core finishes what it read". */
+#define AFFINITY_BYTES (sizeof(ulong) + sizeof(uint))
+#define SAME_THREAD_BYTES (1ul << 18) /* threads' stacks lie megabytes apart; one kernel's frame is KiB */
+
+/* The owners (thread tags) and claims of a launch's n_groups units, after the pairs in part. */
+inline __global ulong *unit_owners(__global real *part, ulong rows, uint split) {
+    return (__global ulong *)(part + 2 * rows * split);
+}
+
 /* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); with gid its index within
  * this launch, its max goes to part[gid] and its sum to part[rows * split + gid], maxima and sums
  * apart so that the finish kernel folds them a vector at a time. */
@@ -48,6 +70,12 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
                                      const uint split, __global const uchar *mask, const ulong mask_stride,
                                      const real scale) {
     const ulong gid = get_global_id(0);
+    if (get_local_id(0) == 0) {
+        volatile uchar here = 0; /* its address is this thread's tag (THREAD AFFINITY) */
+        __global ulong *owners = unit_owners(part, rows, split);
+        owners[get_group_id(0)] = (ulong)&here;
+        ((__global uint *)(owners + get_num_groups(0)))[get_group_id(0)] = 0;
+    }
     if (gid >= rows * split) {
         return;
     }
@@ -95,11 +123,38 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
     part[rows * split + gid] = HSUM(s);
 }
 
-__kernel void softmax_chunks_finish(__global const store_t *x, __global store_t *y, __global const real *restrict part,
+/* A unit for this group to finish (THREAD AFFINITY), claimed by its first work-item for all; `me`
+ * is the address of a variable of the calling kernel's, on this thread's stack. */
+inline uint claim_unit(__global real *part, ulong rows, uint split, __local uint *pick, const ulong me) {
+    if (get_local_id(0) == 0) {
+        const uint n = get_num_groups(0);
+        __global const ulong *owners = unit_owners(part, rows, split);
+        __global uint *claims = (__global uint *)(owners + n);
+        uint u = n;
+        for (uint k = n; k-- > 0 && u == n;) {
+            const ulong d = owners[k] > me ? owners[k] - me : me - owners[k];
+            if (d < SAME_THREAD_BYTES && atomic_xchg(&claims[k], 1u) == 0u) {
+                u = k;
+            }
+        }
+        for (uint k = n; k-- > 0 && u == n;) {
+            if (atomic_xchg(&claims[k], 1u) == 0u) {
+                u = k;
+            }
+        }
+        *pick = u;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return *pick;
+}
+
+__kernel void softmax_chunks_finish(__global const store_t *x, __global store_t *y, __global real *restrict part,
                                     const ulong row0, const ulong rows, const ulong cols, const ulong chunk,
                                     const uint split, __global const uchar *mask, const ulong mask_stride,
                                     const real scale) {
-    const ulong gid = get_global_id(0);
+    __local uint pick;
+    volatile uchar here = 0;
+    const ulong gid = (ulong)claim_unit(part, rows, split, &pick, (ulong)&here) * get_local_size(0) + get_local_id(0);
     if (gid >= rows * split) {
         return;
     }

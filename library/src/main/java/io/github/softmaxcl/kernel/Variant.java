@@ -239,6 +239,12 @@ public enum Variant {
         }
     };
 
+    /**
+     * Bytes of `part` per CHUNKS work-group, at most one per chunk: AFFINITY_BYTES of softmax_chunks.cl
+     * (a thread tag and a claim, THREAD AFFINITY there).
+     */
+    static final long AFFINITY_BYTES = Long.BYTES + Integer.BYTES;
+
     private final boolean vector;
     private final String file;
     private final List<String> kernels;
@@ -298,11 +304,13 @@ public enum Variant {
     /**
      * SPLIT and CHUNKS: partial (x, part, row0, rows, cols, chunk, split, mask, mask_stride, scale), then
      * finish (x, y, part, row0, rows, cols, chunk, split, mask, mask_stride, scale), in windows of rows
-     * whose (max, sum) pairs fit the largest scratch buffer the launcher may allocate.
+     * whose (max, sum) pairs fit the largest scratch buffer the launcher may allocate; CHUNKS' `part`
+     * also holds, per work-group, which thread ran it and whether its chunks are finished
+     * ({@link #AFFINITY_BYTES}).
      */
     void twoStage(Launch l, Plan p, RowCall c, boolean groups) {
         long chunk = p.chunk(c.cols());
-        long perRow = 2L * p.split() * l.computeBytes();
+        long perRow = 2L * p.split() * l.computeBytes() + (groups ? 0 : p.split() * AFFINITY_BYTES);
         long window = Math.min(c.rows(), l.scratchCap() / perRow);
         if (window < 1) {
             throw new IllegalArgumentException("the " + p.split() + " (max, sum) pairs of one row (" + perRow
