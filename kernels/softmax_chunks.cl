@@ -43,18 +43,22 @@ inline void fold_chunk_pairs(__global const real *pm, __global const real *ps, u
 }
 
 /* THREAD AFFINITY. A CPU runtime hands work-groups to its threads in no fixed order, so the finish
- * group that reads a chunk again usually ran on the other core from the partial group that read it
- * first, and on this project's machine each core's last-level cache keeps what that core read (a
- * 16 MiB buffer read again: 0.31 to 0.40 ms on the core that read it, 0.72 to 0.98 on the other, as
+ * group that reads a chunk again ran, as often as not, on the other core from the partial group that
+ * read it first, and on this project's machine each core's last-level cache keeps what that core read
+ * (a 16 MiB buffer read again: 0.31 to 0.41 ms on the core that read it, 0.72 to 0.98 on the other, as
  * from DRAM). So the partial kernel records, per work-group, which thread ran it: the address of a
- * private variable, which lies on that thread's own stack. The finish kernel's groups do not take
- * the units (a partial group's chunks) by their own index: each takes the unclaimed unit of highest
- * index that its own thread read, the most recently read first, and when none is left the unclaimed
- * unit of highest index. As many groups as units, each claiming one unit by an atomic exchange:
- * every unit is written exactly once, and its outputs do not depend on which group writes it. Where
- * the addresses tell threads apart badly (another runtime, a GPU), only the cache reuse is lost.
- * BENCHMARKS.md, "Each core finishes what it read". */
+ * private variable, which lies on that thread's own stack. In launches of up to AFFINITY_GROUPS
+ * groups (few rows, whose chunks are many) the finish kernel's groups do not take the units (a
+ * partial group's chunks) by their own index: each takes the unclaimed unit of highest index that its
+ * own thread read, the most recently read first, and when none is left the unclaimed unit of highest
+ * index. As many groups as units, each claiming one unit by an atomic exchange: every unit is written
+ * exactly once, and its outputs do not depend on which group writes it. Where the addresses tell
+ * threads apart badly (another runtime, a GPU), only the cache reuse is lost. BENCHMARKS.md, "Each
+ * core finishes what it read". */
 #define AFFINITY_BYTES (sizeof(ulong) + sizeof(uint))
+/* Launches of more groups (many rows) take units by their own index: a group's search for a unit
+ * is a scan of the units, which for n groups would cost n^2 / 2 atomic exchanges in all. */
+#define AFFINITY_GROUPS 64
 #define SAME_THREAD_BYTES (1ul << 18) /* threads' stacks lie megabytes apart; one kernel's frame is KiB */
 
 /* The owners (thread tags) and claims of a launch's n_groups units, after the pairs in part. */
@@ -154,7 +158,10 @@ __kernel void softmax_chunks_finish(__global const store_t *x, __global store_t 
                                     const real scale) {
     __local uint pick;
     volatile uchar here = 0;
-    const ulong gid = (ulong)claim_unit(part, rows, split, &pick, (ulong)&here) * get_local_size(0) + get_local_id(0);
+    const ulong gid = get_num_groups(0) > AFFINITY_GROUPS
+                          ? get_global_id(0)
+                          : (ulong)claim_unit(part, rows, split, &pick, (ulong)&here) * get_local_size(0) +
+                                get_local_id(0);
     if (gid >= rows * split) {
         return;
     }

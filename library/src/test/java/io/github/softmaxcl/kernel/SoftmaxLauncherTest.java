@@ -168,7 +168,14 @@ class SoftmaxLauncherTest extends ClTest {
     @ParameterizedTest
     @EnumSource(value = Variant.class, names = {"SPLIT", "CHUNKS"})
     void twoStageRowWindowsGiveTheBitsOfOneLaunch(Variant v) {
-        long rows = 37;
+        // 37 rows: CHUNKS launches 12 work-groups and finishes by thread; 400 rows: 125, by index
+        // (AFFINITY_GROUPS in softmax_chunks.cl); windows of 4 rows: 2 groups each
+        for (long rows : new long[] {37, 400}) {
+            twoStageRowWindows(v, rows);
+        }
+    }
+
+    private void twoStageRowWindows(Variant v, long rows) {
         long cols = 1000;
         for (ElementType t : new ElementType[] {ElementType.FLOAT32, ElementType.FLOAT16}) {
             Plan plan = Planner.configure(v, rows, cols, t, cl.device, 5, Tunables.DEFAULTS);
