@@ -56,14 +56,18 @@ inline void fold_chunk_pairs(__global const real *pm, __global const real *ps, u
  * threads apart badly (another runtime, a GPU), only the cache reuse is lost. BENCHMARKS.md, "Each
  * core finishes what it read". */
 #define AFFINITY_BYTES (sizeof(ulong) + sizeof(uint))
-/* Launches of more groups (many rows) take units by their own index: a group's search for a unit
- * is a scan of the units, which for n groups would cost n^2 / 2 atomic exchanges in all. */
+/* Launches of more groups (many rows) record no owners and take units by their own index: a search
+ * for a unit is a scan of the units, which for n groups would cost n^2 / 2 atomic exchanges in all. */
 #define AFFINITY_GROUPS 64
 #define SAME_THREAD_BYTES (1ul << 18) /* threads' stacks lie megabytes apart; one kernel's frame is KiB */
 
-/* The owners (thread tags) and claims of a launch's n_groups units, after the pairs in part. */
+/* A launch's units: their owners (thread tags) after the pairs in part, then their claims. */
 inline __global ulong *unit_owners(__global real *part, ulong rows, uint split) {
     return (__global ulong *)(part + 2 * rows * split);
+}
+
+inline __global uint *unit_claims(__global real *part, ulong rows, uint split) {
+    return (__global uint *)(unit_owners(part, rows, split) + get_num_groups(0));
 }
 
 /* Work-item g of row r covers columns [g * chunk, min((g + 1) * chunk, cols)); with gid its index within
@@ -74,11 +78,10 @@ __kernel void softmax_chunks_partial(__global const store_t *restrict x, __globa
                                      const uint split, __global const uchar *mask, const ulong mask_stride,
                                      const real scale) {
     const ulong gid = get_global_id(0);
-    if (get_local_id(0) == 0) {
+    if (get_local_id(0) == 0 && get_num_groups(0) <= AFFINITY_GROUPS) {
         volatile uchar here = 0; /* its address is this thread's tag (THREAD AFFINITY) */
-        __global ulong *owners = unit_owners(part, rows, split);
-        owners[get_group_id(0)] = (ulong)&here;
-        ((__global uint *)(owners + get_num_groups(0)))[get_group_id(0)] = 0;
+        unit_owners(part, rows, split)[get_group_id(0)] = (ulong)&here;
+        unit_claims(part, rows, split)[get_group_id(0)] = 0;
     }
     if (gid >= rows * split) {
         return;
@@ -133,7 +136,7 @@ inline uint claim_unit(__global real *part, ulong rows, uint split, __local uint
     if (get_local_id(0) == 0) {
         const uint n = get_num_groups(0);
         __global const ulong *owners = unit_owners(part, rows, split);
-        __global uint *claims = (__global uint *)(owners + n);
+        __global uint *claims = unit_claims(part, rows, split);
         uint u = n;
         for (uint k = n; k-- > 0 && u == n;) {
             const ulong d = owners[k] > me ? owners[k] - me : me - owners[k];
