@@ -2,7 +2,7 @@
  * The measurement behind `./softmax bench`: for one shape, element type and op, kernel-only time
  * and a copy kernel on the same device tensors (runs alternated, so both see the same machine
  * state), end-to-end calls from Java arrays and from direct buffers, and the CPU reference. Medians
- * after warm-up; every path's result is checked against the reference once, so a fast wrong kernel
+ * after a warm-up that lasts until the JIT is quiet; every path's result is checked against the reference once, so a fast wrong kernel
  * can never produce a benchmark number. Every op and type goes through the same body and the same
  * public API a user calls.
  */
@@ -22,17 +22,24 @@ import io.github.softmaxcl.reference.Comparison;
 import io.github.softmaxcl.reference.Inputs;
 import io.github.softmaxcl.reference.ReferenceFamily;
 import io.github.softmaxcl.reference.FamilyCheck;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /** Runs the benchmark for one shape. */
 public final class Benchmark {
     /** Input plus output bytes that rotation keeps in flight: twice a 32 MiB last-level cache. */
     static final long ROTATE_BYTES = 64L << 20;
     static final int MAX_PAIRS = 64;
+    /** Warm-up ends once the JIT has finished no compilation for this long ({@link #warmUp}). */
+    static final long QUIET_NANOS = 250_000_000L;
+    /** The longest warm-up, should the JIT never go quiet. */
+    static final long WARM_UP_NANOS = 3_000_000_000L;
 
     /**
      * One member of the family benchmark.
@@ -148,10 +155,10 @@ public final class Benchmark {
         long[] copy = new long[runs];
         try (Rotation r = new Rotation(engine, type, s)) {
             r.ins.forEach(t -> t.upload(hx));
-            for (int i = 0; i < Math.max(3, r.size()); i++) { // warm-up: builds, first touch of every page
+            warmUp(Math.max(3, r.size()), i -> { // builds, first touch of every page, then the JIT
                 Probes.kernelNanos(p, mask, data(r.in(i)), data(r.out(i)));
                 Probes.copyNanos(data(r.in(i)), data(r.out(i)));
-            }
+            });
             for (int i = 0; i < runs; i++) {
                 copy[i] = Probes.copyNanos(data(r.in(i)), data(r.out(i)));
                 kernel[i] = Probes.kernelNanos(p, mask, data(r.in(i)), data(r.out(i)));
@@ -191,13 +198,44 @@ public final class Benchmark {
 
     private long[] timed(Runnable call) {
         long[] t = new long[Math.max(3, runs / 2)];
-        call.run(); // warm-up: staging buffers, first touch
+        warmUp(1, i -> call.run()); // staging buffers, first touch, then the JIT
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
             call.run();
             t[i] = System.nanoTime() - t0;
         }
         return t;
+    }
+
+    /**
+     * Calls {@code call} (with the call's index) at least {@code min} times, then until the JIT has
+     * finished no compilation for {@link #QUIET_NANOS}, for at most {@link #WARM_UP_NANOS} in all. A CPU
+     * device's work-items run on the cores the JIT compiles on, and the launch path's first few hundred
+     * calls compile dozens of methods: after three warm-up runs, 64 compilations finished during the 15
+     * timed runs at 1x16777216 (`-Xlog:jit+compilation`), and the kernels took longer and spread wider
+     * there than in a C host (BENCHMARKS.md, "A quiet JIT before the timed runs"). Without a JIT to
+     * watch (an interpreter-only JVM), {@code min} calls.
+     *
+     * @param min calls to make whatever the JIT does (at least 1)
+     * @param call the warm-up call
+     */
+    static void warmUp(int min, IntConsumer call) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watch = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long lastCompiled = start;
+        long compiled = watch ? jit.getTotalCompilationTime() : 0;
+        for (int i = 0;; i++) {
+            long now = System.nanoTime();
+            if (i >= min && (!watch || now - lastCompiled >= QUIET_NANOS || now - start >= WARM_UP_NANOS)) {
+                return;
+            }
+            call.accept(i);
+            if (watch && jit.getTotalCompilationTime() != compiled) {
+                compiled = jit.getTotalCompilationTime();
+                lastCompiled = System.nanoTime();
+            }
+        }
     }
 
     private static void check(double[] x, double[] y, long[] s, Member m, String path) {
