@@ -2,9 +2,9 @@
  * The measurement behind `./softmax bench`: for one shape, element type and op, kernel-only time
  * and a copy kernel on the same device tensors (runs alternated, so both see the same machine
  * state), end-to-end calls from Java arrays and from direct buffers, and the CPU reference. Medians
- * after a warm-up that lasts until the JIT is quiet; every path's result is checked against the reference once, so a fast wrong kernel
- * can never produce a benchmark number. Every op and type goes through the same body and the same
- * public API a user calls.
+ * after a warm-up that lasts until the JIT is quiet; every path's result is checked against the
+ * reference once, so a fast wrong kernel can never produce a benchmark number. Every op and type
+ * goes through the same body and the same public API a user calls.
  */
 package io.github.softmaxcl.bench;
 
