@@ -209,12 +209,12 @@ public final class Benchmark {
 
     /**
      * Calls {@code call} (with the call's index) at least {@code min} times, then until the JIT has
-     * finished no compilation for {@link #QUIET_NANOS}, for at most {@link #WARM_UP_NANOS} in all. A CPU
-     * device's work-items run on the cores the JIT compiles on, and the launch path's first few hundred
-     * calls compile dozens of methods: after three warm-up runs, 64 compilations finished during the 15
-     * timed runs at 1x16777216 (`-Xlog:jit+compilation`), and the kernels took longer and spread wider
-     * there than in a C host (BENCHMARKS.md, "A quiet JIT before the timed runs"). Without a JIT to
-     * watch (an interpreter-only JVM), {@code min} calls.
+     * finished no compilation for {@link #QUIET_NANOS}, for at most {@link #WARM_UP_NANOS} in all. A
+     * CPU device's work-items run on the cores the JIT compiles on, and the launch path's first few
+     * hundred calls compile dozens of methods: after three warm-up runs, 64 compilations finished
+     * during the 15 timed runs at 1x16777216 (`-Xlog:jit+compilation`), and the kernels took longer
+     * than in a C host (BENCHMARKS.md, "A quiet JIT before the timed runs"). Without a JIT to watch
+     * (an interpreter-only JVM), {@code min} calls.
      *
      * @param min calls to make whatever the JIT does (at least 1)
      * @param call the warm-up call
@@ -231,8 +231,9 @@ public final class Benchmark {
                 return;
             }
             call.accept(i);
-            if (watch && jit.getTotalCompilationTime() != compiled) {
-                compiled = jit.getTotalCompilationTime();
+            long total = watch ? jit.getTotalCompilationTime() : compiled;
+            if (total != compiled) {
+                compiled = total;
                 lastCompiled = System.nanoTime();
             }
         }
